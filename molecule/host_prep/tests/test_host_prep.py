@@ -1,0 +1,87 @@
+"""What host_prep leaves on an amd64 and an arm64 lab host."""
+
+import pytest
+
+testinfra_hosts = ["ansible://all"]
+
+EXPECTED_ARCH = {"hp-amd64": "x86_64", "hp-arm64": "aarch64"}
+
+
+def _name(host):
+    return host.backend.get_hostname()
+
+
+def test_architecture_is_real(host):
+    """The arm64 host really runs aarch64 code (qemu-user), not x86."""
+    assert host.system_info.arch == EXPECTED_ARCH[_name(host)]
+    assert host.check_output("dpkg --print-architecture") == (
+        "arm64" if EXPECTED_ARCH[_name(host)] == "aarch64" else "amd64"
+    )
+    # The host's own Python is a binary of its architecture and runs.
+    machine = host.check_output("python3 -c 'import platform; print(platform.machine())'")
+    assert machine == EXPECTED_ARCH[_name(host)]
+    elf_machine = host.check_output("od -An -tx2 -j18 -N2 /usr/bin/python3.11").strip()
+    assert elf_machine == {"x86_64": "003e", "aarch64": "00b7"}[machine]
+
+
+def test_apt_sources_and_proxy(host):
+    sources = host.file("/etc/apt/sources.list.d/debian.sources")
+    assert sources.exists and sources.mode == 0o644
+    assert "Suites: bookworm bookworm-updates" in sources.content_string
+    assert "bookworm-security" in sources.content_string
+    assert host.file("/etc/apt/sources.list").content_string.startswith("# Managed by DozenCloud")
+    proxy = host.file("/etc/apt/apt.conf.d/01proxy").content_string
+    assert 'Acquire::http::Proxy "http://198.18.0.1:3142";' in proxy
+
+
+@pytest.mark.parametrize("pkg", ["chrony", "locales", "openssh-server"])
+def test_base_packages(host, pkg):
+    assert host.package(pkg).is_installed
+
+
+def test_chrony_follows_the_lab_machine(host):
+    conf = host.file("/etc/chrony/chrony.conf").content_string
+    assert "server 198.18.0.1 iburst" in conf
+    assert "pool " not in conf
+    assert host.service("chrony").is_enabled
+    # No CAP_SYS_TIME in a lab host: Debian's unit skips itself, and the role
+    # must not pretend otherwise.
+    cond = host.check_output("systemctl show chrony -p ConditionResult --value")
+    assert cond == "no"
+
+
+def test_sysctls(host):
+    conf = host.file("/etc/sysctl.d/60-dozencloud.conf").content_string
+    assert "net.ipv4.ip_forward=1" in conf
+    # Refused here (read-only /proc/sys/vm) but recorded for a real kernel.
+    assert "vm.swappiness=10" in conf
+    assert host.sysctl("net.ipv4.ip_forward") == 1
+    assert host.sysctl("net.ipv4.neigh.default.gc_thresh3") == 16384
+
+
+def test_locale(host):
+    assert "LANG=en_US.UTF-8" in host.file("/etc/default/locale").content_string
+    assert "en_US.utf8" in host.check_output("locale -a")
+
+
+def test_etc_hosts_lists_inventory(host):
+    hosts = host.file("/etc/hosts").content_string
+    assert "# BEGIN DozenCloud inventory hosts (host_prep)" in hosts
+    for name in EXPECTED_ARCH:
+        assert f"\t{name}" in hosts
+    assert host.addr("hp-amd64").is_resolvable
+    assert host.addr("hp-arm64").is_resolvable
+
+
+def test_sshd_hardened(host):
+    effective = host.check_output("sshd -T").lower()
+    assert "passwordauthentication no" in effective
+    assert "permitrootlogin without-password" in effective
+    assert "x11forwarding no" in effective
+    assert "maxauthtries 3" in effective
+    assert host.service("ssh").is_running
+
+
+def test_kernel_cmdline_reported_not_faked(host):
+    # Lab hosts share the lab machine's kernel: no GRUB drop-in appears.
+    assert not host.file("/etc/default/grub.d/60-dozencloud.cfg").exists
