@@ -143,19 +143,43 @@ class Host:
         auth.parent.mkdir(mode=0o700, exist_ok=True)
         auth.write_text(ssh_pubkey)
         auth.chmod(0o600)
-        net = root / "etc/systemd/network/10-dozen-lab.network"
-        net.parent.mkdir(parents=True, exist_ok=True)
-        net.write_text(
-            "# Written by `dozen lab`: the host's address on the lab bridge.\n"
-            "[Match]\nName=eth0\n\n[Network]\n"
-            f"Address={self.spec.address}/{self.topo.prefixlen}\n"
-            "LinkLocalAddressing=no\nIPv6AcceptRA=no\n"
-        )
-        wants = root / "etc/systemd/system/multi-user.target.wants"
-        wants.mkdir(parents=True, exist_ok=True)
-        link = wants / "systemd-networkd.service"
-        if not link.is_symlink():
-            link.symlink_to("/lib/systemd/system/systemd-networkd.service")
+
+        # The lab gives the address from outside; networkd would only fight it.
+        for unit in ("systemd-networkd.service", "systemd-networkd.socket"):
+            mask = root / "etc/systemd/system" / unit
+            if not mask.is_symlink():
+                mask.unlink(missing_ok=True)
+                mask.symlink_to("/dev/null")
+        if self.spec.arch != system.host_dpkg_arch():
+            self._emulation_dropins(root)
+
+    @staticmethod
+    def _emulation_dropins(root: Path) -> None:
+        """Let units with credentials start under qemu-user.
+
+        systemd mounts a credentials directory before starting such a unit,
+        and under qemu-user that mount fails ("Failed to set up credentials:
+        Invalid argument"), so systemd-tmpfiles-setup, systemd-sysusers and
+        others would fail at boot. Lab hosts pass no credentials, so clearing
+        LoadCredential= loses nothing. Re-run at every start, so units that
+        packages installed since are covered from their next boot.
+        """
+        dropin = "[Service]\n# DozenCloud lab: credentials cannot be mounted under qemu-user.\n"
+        dropin += "LoadCredential=\n"
+        for unitdir in ("lib/systemd/system", "usr/lib/systemd/system"):
+            d = root / unitdir
+            if not d.is_dir() or d.is_symlink():
+                continue
+            for unit in d.glob("*.service"):
+                try:
+                    text = unit.read_text(errors="replace")
+                except OSError:
+                    continue
+                if "\nLoadCredential=" in text:
+                    conf = root / "etc/systemd/system" / f"{unit.name}.d" / "50-dozen-lab.conf"
+                    conf.parent.mkdir(parents=True, exist_ok=True)
+                    if not conf.exists() or conf.read_text() != dropin:
+                        conf.write_text(dropin)
 
     def host_public_keys(self) -> list[str]:
         etc = self.paths.rootfs / "etc/ssh"
@@ -206,6 +230,29 @@ class Host:
             time.sleep(0.05)
         system.run(["ip", "link", "set", self.veth, "master", self.bridge])
         system.run(["ip", "link", "set", self.veth, "up"])
+        self._configure_network()
+
+    def _configure_network(self) -> None:
+        """Give the host its address from outside, as a provider's network would.
+
+        The lab machine's own `ip` configures the container's namespace, so
+        this works the same for every architecture: under qemu-user,
+        systemd-networkd fails ("Protocol not supported": netlink families
+        beyond rtnetlink are not emulated).
+        """
+        deadline = time.monotonic() + 20
+        leader = self.leader_pid()
+        while leader is None:
+            if time.monotonic() > deadline:
+                raise LabError(f"{self.name}: the container has no init process")
+            time.sleep(0.05)
+            leader = self.leader_pid()
+        netns = ["nsenter", f"--target={leader}", "--net", "--", "ip"]
+        system.run([*netns, "link", "set", "lo", "up"])
+        system.run(
+            [*netns, "addr", "replace", f"{self.spec.address}/{self.topo.prefixlen}", "dev", "eth0"]
+        )
+        system.run([*netns, "link", "set", "eth0", "up"])
 
     def poweroff(self, timeout: float = POWEROFF_TIMEOUT) -> str:
         """Power off from inside; kill only when that fails. Returns how it stopped."""

@@ -115,9 +115,10 @@ def cgroup_pids(host: str) -> set[int]:
         cg = hier / CGROUP_PARENT / host
         if not cg.is_dir():
             continue
-        for procs in cg.rglob("cgroup.procs"):
+        # The container's systemd adds and removes cgroups while we walk.
+        for dirpath, _dirs, _files in os.walk(cg):
             try:
-                pids.update(int(p) for p in procs.read_text().split())
+                pids.update(int(p) for p in Path(dirpath, "cgroup.procs").read_text().split())
             except OSError:
                 continue
     return pids
@@ -136,8 +137,8 @@ def cgroup_remove(host: str) -> None:
         cg = hier / CGROUP_PARENT / host
         if cg.is_dir():
             # The container's systemd builds its own tree below ours: remove bottom-up.
-            for d in sorted((p for p in cg.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-                _rmdir_retry(d)
+            for dirpath, _dirs, _files in os.walk(cg, topdown=False):
+                _rmdir_retry(Path(dirpath))
             _rmdir_retry(cg)
         parent = hier / CGROUP_PARENT
         if parent.is_dir() and not any(p.is_dir() for p in parent.iterdir()):

@@ -4,11 +4,10 @@ These tests boot real systemd-nspawn containers (the arm64 one under
 qemu-user) and reach them over SSH. They share one lab, in order.
 """
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
+from labutil import lab_leftovers
 
 TOPOLOGY = """\
 lab: {name: lifecycle, network: 198.18.7.0/24}
@@ -25,7 +24,7 @@ def lab(tmp_path_factory, dozen, dozen_json):
         pytest.fail("another lab is up; run `dozen lab down` first")
     topo = tmp_path_factory.mktemp("lab") / "lab.yml"
     topo.write_text(TOPOLOGY)
-    before = _leftovers()
+    before = lab_leftovers()
     first = dozen_json("lab", "up", "--topology", str(topo))
     yield {"topology": topo, "first_up": first, "before": before}
     dozen("lab", "down", "--purge", check=False)
@@ -33,35 +32,6 @@ def lab(tmp_path_factory, dozen, dozen_json):
 
 def ssh(dozen, host, command, check=True):
     return dozen("lab", "ssh", host, command, check=check)
-
-
-def _leftovers():
-    """What a lab can leave behind on the lab machine."""
-    procs = subprocess.run(["ps", "-eo", "stat=,comm="], capture_output=True, text=True).stdout
-    lab_procs = sorted(
-        line.split(None, 1)[1]
-        for line in procs.splitlines()
-        if not line.startswith("Z")
-        and line.split(None, 1)[1].strip() in ("systemd-nspawn", "apt-cacher-ng", "chronyd")
-    )
-    mounts = sorted(
-        line.split()[1]
-        for line in Path("/proc/self/mounts").read_text().splitlines()
-        if "dozencloud" in line.split()[1] or line.split()[1].startswith("/run/netns")
-    )
-    links = sorted(n for n in os.listdir("/sys/class/net") if n.startswith(("dz", "vb-")))
-    state = Path(os.environ.get("DOZEN_LAB_STATE", "/var/lib/dozencloud/lab"))
-    locks = sorted(str(p) for p in state.glob("hosts/*/.#*.lck"))
-    cgroups = sorted(str(p) for p in Path("/sys/fs/cgroup").glob("*/dozenlab"))
-    runtime = Path(os.environ.get("DOZEN_LAB_RUNTIME", "/run/dozencloud-lab"))
-    return {
-        "processes": lab_procs,
-        "mounts": mounts,
-        "links": links,
-        "locks": locks,
-        "cgroups": cgroups,
-        "runtime": runtime.exists(),
-    }
 
 
 def test_hosts_boot_with_their_own_architecture(lab, dozen):
@@ -139,7 +109,7 @@ def test_down_leaves_nothing_behind(lab, dozen_json):
     result = dozen_json("lab", "down")
     assert result["stopped"] == {"lc-amd64": "powered off", "lc-arm64": "powered off"}
     assert (
-        _leftovers()
+        lab_leftovers()
         == lab["before"]
         == {
             "processes": [],

@@ -1,11 +1,10 @@
 """Bad topology input gets a clear error naming the field, and nothing is created."""
 
 import os
-import subprocess
 import textwrap
-from pathlib import Path
 
 import pytest
+from labutil import lab_leftovers
 
 GOOD_HOST = "  - {name: ok1, arch: amd64, address: 198.18.9.11, groups: [controllers]}\n"
 
@@ -62,15 +61,6 @@ CASES = {
 }
 
 
-def _snapshot():
-    links = set(os.listdir("/sys/class/net"))
-    mounts = Path("/proc/self/mounts").read_text()
-    procs = subprocess.run(
-        ["pgrep", "-c", "-x", "systemd-nspawn"], capture_output=True, text=True
-    ).stdout.strip()
-    return links, mounts, procs
-
-
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_topology_is_refused_before_anything_changes(case, tmp_path, dozen):
     text, expected = CASES[case]
@@ -82,13 +72,13 @@ def test_bad_topology_is_refused_before_anything_changes(case, tmp_path, dozen):
         DOZEN_LAB_CACHE=str(tmp_path / "cache"),
         DOZEN_LAB_RUNTIME=str(tmp_path / "run"),
     )
-    before = _snapshot()
+    before = lab_leftovers()
     proc = dozen("lab", "up", "--topology", str(topo), check=False, env=env)
     assert proc.returncode == 2, proc.stderr
     assert f"invalid lab topology {topo}" in proc.stderr
     for fragment in expected:
         assert fragment in proc.stderr
-    assert _snapshot() == before
+    assert lab_leftovers() == before
     assert not (tmp_path / "cache").exists()
     assert not (tmp_path / "run").exists()
     assert not (tmp_path / "state").exists()
