@@ -33,13 +33,20 @@ TASKS = 20
 def topology(n_amd64: int, n_arm64: int) -> str:
     hosts = []
     for i in range(n_amd64):
-        hosts.append(f"  - {{name: bx{i:02d}, arch: amd64, address: 198.18.5.{11 + i}, "
-                     "memory: 512M, groups: [controllers]}")
+        hosts.append(
+            f"  - {{name: bx{i:02d}, arch: amd64, address: 198.18.5.{11 + i}, "
+            "memory: 512M, groups: [controllers]}"
+        )
     for i in range(n_arm64):
-        hosts.append(f"  - {{name: ba{i:02d}, arch: arm64, address: 198.18.5.{111 + i}, "
-                     "memory: 512M, groups: [computes]}")
-    return ("plugin: dozencloud.cloud.lab\nlab: {name: bench, network: 198.18.5.0/24}\nhosts:\n"
-            + "\n".join(hosts) + "\n")
+        hosts.append(
+            f"  - {{name: ba{i:02d}, arch: arm64, address: 198.18.5.{111 + i}, "
+            "memory: 512M, groups: [computes]}"
+        )
+    return (
+        "plugin: dozencloud.cloud.lab\nlab: {name: bench, network: 198.18.5.0/24}\nhosts:\n"
+        + "\n".join(hosts)
+        + "\n"
+    )
 
 
 def sh(argv, env=None, check=True):
@@ -54,18 +61,24 @@ def lab_up_until_ping(topo: Path, env) -> dict:
     up = json.loads(sh([BIN / "dozen", "lab", "up", "--topology", topo], env).stdout)
     t_up = time.monotonic() - t0
     sh([BIN / "ansible", "-i", topo, "all", "-m", "ansible.builtin.ping", "-o"], env)
-    return {"seconds": round(time.monotonic() - t0, 1), "lab_up_seconds": round(t_up, 1),
-            "hosts": len(up["ssh_wait"])}
+    return {
+        "seconds": round(time.monotonic() - t0, 1),
+        "lab_up_seconds": round(t_up, 1),
+        "hosts": len(up["ssh_wait"]),
+    }
 
 
 def trivial_task_cost(topo: Path, env, host: str) -> float:
     """Seconds per trivial task: (N+1 tasks - 1 task) / N, fact gathering excluded."""
+
     def play(n):
         pb = Path(tempfile.mkstemp(suffix=".yml")[1])
         pb.write_text(
             f"- hosts: {host}\n  gather_facts: false\n  tasks:\n"
-            + "".join("    - ansible.builtin.command: 'true'\n      changed_when: false\n"
-                      for _ in range(n))
+            + "".join(
+                "    - ansible.builtin.command: 'true'\n      changed_when: false\n"
+                for _ in range(n)
+            )
         )
         t0 = time.monotonic()
         sh([BIN / "ansible-playbook", "-i", topo, pb], env)

@@ -1,0 +1,38 @@
+# Copyright: DozenCloud developers
+# Apache License 2.0 (see LICENSE)
+"""Firmware selection over a list of descriptors (the dozen_host.firmware fact)."""
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.dozencloud.cloud.plugins.module_utils.firmware import (
+    FirmwareError,
+    select_firmware,
+)
+
+
+def firmware_select(
+    descriptors,
+    architecture,
+    machine,
+    interface="uefi",
+    features_required=(),
+    features_excluded=(),
+    os_family=None,
+):
+    """The firmware QEMU's rules choose; raises naming what is missing and its package."""
+    try:
+        return select_firmware(
+            descriptors,
+            architecture,
+            machine,
+            interface=interface,
+            features_required=features_required,
+            features_excluded=features_excluded,
+            os_family=os_family,
+        )
+    except FirmwareError as exc:
+        raise AnsibleFilterError(f"firmware_select: {exc}") from None
+
+
+class FilterModule:
+    def filters(self):
+        return {"firmware_select": firmware_select}
