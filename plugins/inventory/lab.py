@@ -8,8 +8,8 @@ short_description: Lab hosts from a DozenCloud lab topology file
 description:
   - Reads a lab topology (the file C(dozen lab up) builds hosts from) and
     returns its hosts, their inventory groups, and the SSH settings that
-    reach them: the lab's key, and a known_hosts file holding exactly the
-    host keys the lab generated, checked strictly.
+    reach them, namely the lab's key and a known_hosts file holding exactly
+    the host keys the lab generated, checked strictly.
   - The topology file is validated as C(dozen lab up) validates it; any
     problem fails the inventory with the field that is wrong.
   - Architecture in the topology only picks the image a lab host boots.

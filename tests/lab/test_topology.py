@@ -88,3 +88,29 @@ def test_missing_file_is_named(tmp_path, dozen):
     proc = dozen("lab", "up", "--topology", str(tmp_path / "nope.yml"), check=False)
     assert proc.returncode == 2
     assert "nope.yml" in proc.stderr and "cannot read the file" in proc.stderr
+
+
+def test_aio_topology_is_the_inventory():
+    """inventories/aio/lab.yml feeds Ansible through the dozencloud.cloud.lab plugin."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [Path(sys.executable).parent / "ansible-inventory", "-i", "inventories/aio", "--list"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    inv = json.loads(proc.stdout)
+    assert inv["controllers"]["hosts"] == ["ctl01"]
+    assert inv["computes"]["hosts"] == ["cmp01"]
+    cmp01 = inv["_meta"]["hostvars"]["cmp01"]
+    assert cmp01["ansible_host"] == "198.18.0.21"
+    assert "StrictHostKeyChecking=yes" in cmp01["ansible_ssh_common_args"]
+    # Architecture is never an inventory group: roles read it from facts.
+    assert not {"arm64", "aarch64", "amd64", "x86_64"} & set(inv)
+    assert "[WARNING]" not in proc.stderr
