@@ -5,6 +5,7 @@
 from ansible.errors import AnsibleFilterError
 from ansible_collections.dozencloud.cloud.plugins.module_utils.firmware import (
     FirmwareError,
+    firmware_packages,
     select_firmware,
 )
 
@@ -33,6 +34,17 @@ def firmware_select(
         raise AnsibleFilterError(f"firmware_select: {exc}") from None
 
 
+def firmware_package(architecture, os_family, interface="uefi"):
+    """The package that ships guest firmware for an architecture on a distro family."""
+    package = firmware_packages(architecture, interface, os_family).get(os_family)
+    if package is None:
+        raise AnsibleFilterError(
+            f"firmware_package: no known package ships {interface} firmware for "
+            f"{architecture!r} guests on {os_family!r} hosts"
+        )
+    return package
+
+
 class FilterModule:
     def filters(self):
-        return {"firmware_select": firmware_select}
+        return {"firmware_select": firmware_select, "firmware_package": firmware_package}

@@ -24,6 +24,7 @@ def test_all_documented_filters_are_exported():
     assert set(FILTERS) == {
         "arch_alias",
         "arch_known",
+        "firmware_package",
         "firmware_select",
         "glance_image_properties",
         "glance_image_lint",
@@ -134,3 +135,22 @@ def test_firmware_select_result(debian12_directories):
 def test_errors_are_filter_errors_naming_the_value(name, args, message):
     with pytest.raises(AnsibleFilterError, match=message):
         FILTERS[name](*args)
+
+
+@pytest.mark.parametrize(
+    ("arch", "family", "package"),
+    [
+        ("arm64", "Debian", "qemu-efi-aarch64"),
+        ("x86_64", "Debian", "ovmf"),
+        ("aarch64", "RedHat", "edk2-aarch64"),
+        ("armhf", "Debian", "qemu-efi-arm"),
+    ],
+)
+def test_firmware_package(arch, family, package):
+    assert FILTERS["firmware_package"](arch, family) == package
+
+
+@pytest.mark.parametrize(("arch", "family"), [("armv7l", "Suse"), ("riscv64", "Debian")])
+def test_firmware_package_unknown(arch, family):
+    with pytest.raises(AnsibleFilterError, match=r"^firmware_package: no known package ships uefi"):
+        FILTERS["firmware_package"](arch, family)

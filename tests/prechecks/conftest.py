@@ -1,0 +1,180 @@
+"""Run playbooks/prechecks.yml against test inventories, all cases at once.
+
+Each ansible-playbook run is a separate process. A session fixture starts all
+runs of its test file in a thread pool as soon as the first test asks, so a
+file costs about (runs / cores) runs of wall time.
+"""
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+PLAYBOOK = ROOT / "playbooks" / "prechecks.yml"
+RECORDED_PLAYBOOK = HERE / "recorded_facts.yml"
+INVENTORY_CASES = sorted(p.name for p in (HERE / "inventories").iterdir() if p.is_dir())
+FACT_CASES = sorted(p.name for p in (HERE / "fact_cases").iterdir() if p.is_dir())
+ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
+RECAP_LINE = re.compile(
+    r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
+)
+
+# The plugins import as the collection dozencloud.cloud (scripts/bootstrap links it).
+COLLECTIONS = ROOT / ".collections"
+if str(COLLECTIONS) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS))
+
+
+def expected_fragments(case_dir):
+    lines = (case_dir / "expected.txt").read_text().splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+@dataclass
+class Run:
+    args: list
+    returncode: int
+    output: str
+
+    @property
+    def recap(self):
+        """``{host: {ok, changed, unreachable, failed}}`` from PLAY RECAP."""
+        return {
+            m[0]: dict(
+                zip(("ok", "changed", "unreachable", "failed"), map(int, m[1:]), strict=True)
+            )
+            for m in RECAP_LINE.findall(self.output)
+        }
+
+    def describe(self):
+        return f"$ {' '.join(self.args)}\nrc={self.returncode}\n{self.output[-6000:]}"
+
+
+def _load_fixture_readers():
+    """The fixture-backed host reader of the plugin unit tests."""
+    path = ROOT / "tests" / "unit" / "plugins" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("dozen_unit_fixture_readers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def record_facts(case_dir, out_dir):
+    """Write ``<host>.json`` dozen_host facts for each host of a fact case.
+
+    facts.yml names each host's fixture and firmware set, and what fixtures do
+    not record: a KVM probe result (``kvm``) or another ``uname -m``
+    (``machine``, for an architecture DozenCloud does not know).
+    """
+    from ansible_collections.dozencloud.cloud.plugins.module_utils.host import gather_host_facts
+
+    readers = _load_fixture_readers()
+
+    class CaseReader(readers.FixtureReader):
+        def __init__(self, spec):
+            roots = [readers.FIRMWARE / spec["firmware"]] if spec.get("firmware") else []
+            super().__init__(readers.HOSTS / spec["fixture"], roots)
+            self.spec = spec
+
+        def uname(self):
+            machine, release = super().uname()
+            return self.spec.get("machine", machine), release
+
+        def kvm_probe(self, check_el1_32bit):
+            if "kvm" in self.spec:
+                return dict(self.spec["kvm"])
+            return super().kvm_probe(check_el1_32bit)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    specs = yaml.safe_load((case_dir / "facts.yml").read_text())
+    for host, spec in specs.items():
+        facts = gather_host_facts(CaseReader(spec))
+        (out_dir / f"{host}.json").write_text(json.dumps(facts, indent=1))
+
+
+def run_playbook(args, tmp):
+    env = dict(os.environ)
+    # Never write the fake hosts into the project's fact cache.
+    env.update(ANSIBLE_CACHE_PLUGIN="memory", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    env.update(
+        ANSIBLE_LOCAL_TEMP=str(tmp / "local-tmp"), ANSIBLE_REMOTE_TEMP=str(tmp / "remote-tmp")
+    )
+    proc = subprocess.run(
+        [ANSIBLE_PLAYBOOK, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return Run([ANSIBLE_PLAYBOOK, *args], proc.returncode, proc.stdout + proc.stderr)
+
+
+class Runs:
+    """Every case's run, started together in the background."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.pool = ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 1))
+        self.futures = {}
+        self.args = {}
+
+    def submit(self, key, args):
+        work = self.tmp / re.sub(r"[^\w.-]", "_", key)
+        work.mkdir(parents=True, exist_ok=True)
+        self.args[key] = args
+        self.futures[key] = self.pool.submit(run_playbook, args, work)
+
+    def __getitem__(self, key):
+        return self.futures[key].result()
+
+
+GOOD_SITE = ROOT / "inventories" / "example-site"
+GOOD_FACT_CASE = "good-lab-like"
+
+
+@pytest.fixture(scope="session")
+def inventory_runs(tmp_path_factory):
+    """The inventory cases, the good site and a --limit without localhost."""
+    runs = Runs(tmp_path_factory.mktemp("inventory-runs"))
+    for case in INVENTORY_CASES:
+        runs.submit(case, ["-i", str(HERE / "inventories" / case), str(PLAYBOOK)])
+    good = ["-i", str(GOOD_SITE), str(PLAYBOOK)]
+    runs.submit("good/inventory-only", [*good, "--tags", "prechecks_inventory"])
+    runs.submit("good/inventory-only-check", [*good, "--tags", "prechecks_inventory", "--check"])
+    runs.submit("good/limit-without-localhost", [*good, "--limit", "cmp-a01"])
+    yield runs
+    runs.pool.shutdown(wait=True)
+
+
+@pytest.fixture(scope="session")
+def fact_runs(tmp_path_factory):
+    """The fact cases, each on facts recorded from the plugin fixtures."""
+    tmp = tmp_path_factory.mktemp("fact-runs")
+    runs = Runs(tmp)
+    for case in FACT_CASES:
+        facts = tmp / "facts" / case
+        record_facts(HERE / "fact_cases" / case, facts)
+        inventory = HERE / "fact_cases" / case / "inventory"
+        runs.submit(
+            case,
+            [
+                *("-i", str(inventory), str(RECORDED_PLAYBOOK)),
+                *("-e", "prechecks_gather_facts=false", "-e", f"prechecks_test_facts_dir={facts}"),
+            ],
+        )
+        if case == GOOD_FACT_CASE:
+            runs.submit(f"{case} --check", [*runs.args[case], "--check"])
+    yield runs
+    runs.pool.shutdown(wait=True)
