@@ -305,13 +305,16 @@ def inventory(topo: topology.Topology, paths: LabPaths) -> dict:
             "ansible_user": "root",
             "ansible_ssh_private_key_file": str(paths.ssh_key),
             "ansible_ssh_common_args": ssh_args,
-            "dozen_lab_gateway": topo.gateway,
-            "dozen_lab_network": str(topo.network),
             **h.hostvars,
         }
         for g in h.groups:
             groups.setdefault(g, []).append(h.name)
-    inv: dict = {"_meta": {"hostvars": hostvars}, "all": {"children": sorted(groups)}}
+    # Site-wide lab facts belong to the group 'all', so localhost sees them too.
+    site = {"dozen_lab_gateway": topo.gateway, "dozen_lab_network": str(topo.network)}
+    inv: dict = {
+        "_meta": {"hostvars": hostvars},
+        "all": {"children": sorted(groups), "vars": site},
+    }
     for g, members in groups.items():
         inv[g] = {"hosts": members}
     return inv

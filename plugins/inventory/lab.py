@@ -77,6 +77,8 @@ class InventoryModule(BaseInventoryPlugin):
         except TopologyError as exc:
             raise AnsibleParserError(str(exc)) from exc
         inv = inventory(topo, LabPaths.from_env())
+        for key, value in inv["all"]["vars"].items():
+            self.inventory.set_variable("all", key, value)
         for group in inv["all"]["children"]:
             self.inventory.add_group(group)
         for name, hostvars in inv["_meta"]["hostvars"].items():
