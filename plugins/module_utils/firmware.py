@@ -125,6 +125,21 @@ def load_descriptors(directories):
     return descriptors, errors
 
 
+def mark_missing_files(descriptors, exists):
+    """Record on each descriptor which of its files the host lacks.
+
+    Sets ``missing_files`` (the executable and NVRAM template paths for which
+    ``exists(path)`` is false) on every descriptor and returns the list.
+    Debian 12's 50-edk2-aarch64-secure.json, for one, names
+    AAVMF_CODE.secboot.fd, which no Debian 12 package ships; QEMU's rules
+    would pick it, and the guest would not start.
+    """
+    for descriptor in descriptors:
+        files = [descriptor.get("executable"), descriptor.get("nvram_template")]
+        descriptor["missing_files"] = [f for f in files if f and not exists(f)]
+    return descriptors
+
+
 def machine_matches(machine, patterns):
     """Whether a machine type matches any descriptor glob.
 
@@ -144,6 +159,9 @@ def machine_matches(machine, patterns):
 
 def _mismatch(descriptor, qemu_arch, machine, interface, required, excluded):
     """Why a descriptor does not fit the request, or None when it fits."""
+    missing_files = descriptor.get("missing_files")
+    if missing_files:
+        return f"names {', '.join(missing_files)}, which the host lacks"
     if interface not in descriptor.get("interface_types", ()):
         return f"interface {', '.join(descriptor.get('interface_types', ())) or 'none'}"
     targets = [t for t in descriptor.get("targets", ()) if t.get("architecture") == qemu_arch]
@@ -183,7 +201,8 @@ def select_firmware(
     """Choose the firmware QEMU's rules pick for a request.
 
     ``descriptors`` are normalised descriptors (the ``firmware`` host fact);
-    they are considered in file-name order. ``architecture`` is any alias.
+    they are considered in file-name order, and one whose ``missing_files``
+    (see mark_missing_files) is not empty is passed over. ``architecture`` is any alias.
     Returns a dict with loader, loader_format, nvram_template,
     nvram_template_format, mode, device and the chosen descriptor. Raises
     FirmwareError naming architecture, machine, what was missing and the

@@ -29,6 +29,7 @@ from ansible_collections.dozencloud.cloud.plugins.module_utils.cpu import (
 from ansible_collections.dozencloud.cloud.plugins.module_utils.firmware import (
     FIRMWARE_DIRS,
     load_descriptors,
+    mark_missing_files,
 )
 from ansible_collections.dozencloud.cloud.plugins.module_utils.hugepages import (
     possible_hugepage_sizes_kb,
@@ -339,6 +340,7 @@ def gather_host_facts(reader):
     virt["gic_version"] = gic_version(interrupts) if family == "arm" and not emulated else None
 
     firmware, firmware_errors = load_descriptors(firmware_directories(reader))
+    mark_missing_files(firmware, reader.exists)
     return {
         "arch": arch,
         "page_size": page_size,

@@ -11,6 +11,8 @@ description:
   - Considers QEMU firmware descriptors in file-name order, after /etc/qemu/firmware has
     overridden or hidden same-named files of /usr/share/qemu/firmware, and returns the first
     one that offers the interface, architecture, machine type and features asked for.
+  - Passes over a descriptor whose executable or NVRAM template does not exist on the host
+    (Debian 12's 50-edk2-aarch64-secure.json names a file no package ships).
   - Fails with a message naming the architecture, the machine type, why each descriptor was
     passed over, and the package that provides the firmware per distribution family.
   - Reads only.
@@ -123,6 +125,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dozencloud.cloud.plugins.module_utils.firmware import (
     FirmwareError,
     load_descriptors,
+    mark_missing_files,
     select_firmware,
 )
 from ansible_collections.dozencloud.cloud.plugins.module_utils.host import (
@@ -150,7 +153,10 @@ def main():
     params = module.params
     descriptors = params["descriptors"]
     if descriptors is None:
-        descriptors = load_descriptors(firmware_directories(HostReader()))[0]
+        reader = HostReader()
+        descriptors = mark_missing_files(
+            load_descriptors(firmware_directories(reader))[0], reader.exists
+        )
     try:
         choice = select_firmware(
             descriptors,

@@ -166,7 +166,9 @@ ansible_facts:
             - Effective QEMU firmware descriptors in selection order, each normalised to
               name, path, description, interface_types, device, mode, executable,
               executable_format, nvram_template, nvram_template_format, targets
-              (architecture, machines), features and tags.
+              (architecture, machines), features, tags, and missing_files (the
+              executable or NVRAM template paths that do not exist on the host;
+              firmware selection passes such a descriptor over).
           type: list
           elements: dict
           returned: always

@@ -38,13 +38,20 @@ class FixtureReader:
 
     ``roots`` are further directories mirroring host paths (a firmware
     descriptor set, a tmp_path with admin overrides); the first that has a
-    path wins.
+    path wins. A root may list, in package-files.txt, files its packages ship
+    that are too large to copy (firmware images); those exist too.
     """
 
     def __init__(self, host_dir, roots=()):
         self.meta = json.loads((host_dir / "host.json").read_text())
         self.roots = [host_dir / "files", *roots]
         self.probes = []
+        self.listed = set()
+        for root in roots:
+            listing = root / "package-files.txt"
+            if listing.is_file():
+                lines = listing.read_text().splitlines()
+                self.listed.update(line for line in lines if line.startswith("/"))
 
     def _find(self, path):
         for root in self.roots:
@@ -75,7 +82,9 @@ class FixtureReader:
         return sorted(names) or None
 
     def exists(self, path):
-        return path in self.meta.get("exists", ()) or self._find(path) is not None
+        if path in self.meta.get("exists", ()) or path in self.listed:
+            return True
+        return self._find(path) is not None
 
     def uname(self):
         return self.meta["uname"]["machine"], self.meta["uname"]["release"]

@@ -224,3 +224,52 @@ def test_packages_per_family():
     }
     assert fw.firmware_packages("amd64", os_family="RedHat") == {"RedHat": "edk2-ovmf"}
     assert fw.firmware_packages("armv7l", os_family="Suse") == {}
+
+
+def test_missing_files_are_recorded(descriptors):
+    present = {"/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF_VARS.fd"}
+    marked = fw.mark_missing_files(descriptors, present.__contains__)
+    by_name = {d["name"]: d["missing_files"] for d in marked}
+    assert by_name["60-edk2-aarch64.json"] == []
+    assert by_name["50-edk2-aarch64-secure.json"] == ["/usr/share/AAVMF/AAVMF_CODE.secboot.fd"]
+    assert by_name["60-edk2-x86_64.json"] == [
+        "/usr/share/OVMF/OVMF_CODE_4M.fd",
+        "/usr/share/OVMF/OVMF_VARS_4M.fd",
+    ]
+
+
+def test_descriptor_naming_a_missing_file_is_passed_over(descriptors):
+    # Debian 12's secure-boot AAVMF descriptor names a loader no package ships;
+    # the enrolled one (40-) is the only secure-boot AAVMF left.
+    shipped = {
+        "/usr/share/AAVMF/AAVMF_CODE.fd",
+        "/usr/share/AAVMF/AAVMF_VARS.fd",
+        "/usr/share/AAVMF/AAVMF_CODE.ms.fd",
+        "/usr/share/AAVMF/AAVMF_VARS.ms.fd",
+    }
+    fw.mark_missing_files(descriptors, shipped.__contains__)
+    with pytest.raises(fw.FirmwareError) as excinfo:
+        fw.select_firmware(
+            descriptors,
+            "aarch64",
+            "virt",
+            features_required=["secure-boot"],
+            features_excluded=["enrolled-keys"],
+        )
+    message = str(excinfo.value)
+    assert "50-edk2-aarch64-secure.json: names /usr/share/AAVMF/AAVMF_CODE.secboot.fd" in message
+    assert "install qemu-efi-aarch64 (Debian)" in message
+    choice = fw.select_firmware(descriptors, "aarch64", "virt", features_required=["secure-boot"])
+    assert choice["descriptor"]["name"] == "40-edk2-aarch64-secure-enrolled.json"
+
+
+def test_descriptors_without_file_information_are_taken_as_present(descriptors):
+    # Descriptors handed in as data (a recorded host, the filter) carry no missing_files.
+    choice = fw.select_firmware(
+        descriptors,
+        "aarch64",
+        "virt",
+        features_required=["secure-boot"],
+        features_excluded=["enrolled-keys"],
+    )
+    assert choice["loader"] == "/usr/share/AAVMF/AAVMF_CODE.secboot.fd"

@@ -344,3 +344,23 @@ def test_real_reader_on_this_machine():
     assert probe["device"] or not probe["vm_created"]
     assert probe["el1_32bit"] is None
     assert probe["vm_created"] or probe["error"] or not probe["device"]
+
+
+def test_firmware_files_the_host_lacks_are_named(host_reader):
+    facts = gather(host_reader, "ampere-altra-debian12")
+    missing = {d["name"]: d["missing_files"] for d in facts["firmware"]}
+    assert missing["50-edk2-aarch64-secure.json"] == ["/usr/share/AAVMF/AAVMF_CODE.secboot.fd"]
+    assert all(files == [] for name, files in missing.items() if "50-edk2-aarch64" not in name)
+
+
+def test_site_descriptor_without_its_images_is_marked(host_reader, tmp_path):
+    # An administrator's descriptor under /etc whose images are not installed.
+    (tmp_path / "etc/qemu/firmware").mkdir(parents=True)
+    (tmp_path / "etc/qemu/firmware/70-site.json").write_text(
+        '{"interface-types": ["uefi"], "mapping": {"device": "flash", "executable":'
+        ' {"filename": "/opt/fw/CODE.fd"}, "nvram-template": {"filename": "/opt/fw/VARS.fd"}},'
+        ' "targets": [{"architecture": "aarch64", "machines": ["virt-*"]}], "features": []}'
+    )
+    facts = host.gather_host_facts(host_reader("ampere-altra-debian12", extra_roots=[tmp_path]))
+    site = next(d for d in facts["firmware"] if d["name"] == "70-site.json")
+    assert site["missing_files"] == ["/opt/fw/CODE.fd", "/opt/fw/VARS.fd"]
