@@ -7,21 +7,25 @@ import sys
 
 from dozencloud.lab import cli as lab_cli
 
+# Subcommand name -> module with add_parser(subparsers) and run(args) -> exit code.
+COMMANDS = {
+    "lab": lab_cli,
+}
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dozen", description="DozenCloud: deploy a mixed x86_64/ARM64 cloud."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    lab_cli.add_parser(sub)
+    for module in COMMANDS.values():
+        module.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "lab":
-        return lab_cli.run(args)
-    return 2
+    return COMMANDS[args.command].run(args)
 
 
 if __name__ == "__main__":
