@@ -4,6 +4,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 from ansible_collections.dozencloud.cloud.plugins.filter import (
     arch,
+    config,
     firmware,
     glance,
     hugepages,
@@ -11,7 +12,7 @@ from ansible_collections.dozencloud.cloud.plugins.filter import (
 )
 
 FILTERS = {}
-for plugin in (arch, firmware, glance, hugepages, net):
+for plugin in (arch, config, firmware, glance, hugepages, net):
     FILTERS.update(plugin.FilterModule().filters())
 
 HOST_64K = {
@@ -36,6 +37,7 @@ def test_all_documented_filters_are_exported():
         "net_overlaps",
         "net_contains",
         "net_duplicate_addresses",
+        "to_ini",
     }
 
 
