@@ -3,12 +3,17 @@
 Each ansible-playbook run is a separate process. A session fixture starts all
 runs of its test file in a thread pool as soon as the first test asks, so a
 file costs about (runs / cores) runs of wall time.
+
+Sites that must pass the secrets check (the good site, the fact cases and the
+secret cases) run from a copy that `dozen passwords` has given its passwords
+file; each run then knows those values, which its output must never show.
 """
 
 import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +22,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from dozencloud import passwords
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -35,6 +42,39 @@ if str(COLLECTIONS) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS))
 
 
+# Inventory cases run from a copy with generated passwords, then these changes:
+# secrets removed from the file, values replaced in it, or set in host_vars.
+PASSWORD_CASES = {
+    "secret-missing": {"remove": ["nova_database_password"]},
+    "secret-too-short": {"set": {"keystone_admin_password": "Sh0rtLeakCheck"}},
+    "secret-set-per-host": {
+        "host_vars": {"ctl01": {"keystone_admin_password": "HostOnlyLeakCheck123"}}
+    },
+}
+
+
+def site_with_passwords(source, dest, changes=None):
+    """Copy the site ``source`` to ``dest`` and run `dozen passwords` on it.
+
+    Returns the secret values the copy holds, generated or set by ``changes``.
+    """
+    changes = changes or {}
+    shutil.copytree(source, dest)
+    target = dest / passwords.PASSWORDS_FILE
+    passwords.update(target, passwords.load_specs())
+    data = yaml.safe_load(target.read_text())
+    for name in changes.get("remove", []):
+        del data[name]
+    data.update(changes.get("set", {}))
+    target.write_text(passwords.render(data))
+    values = list(data.values())
+    for host, host_vars in changes.get("host_vars", {}).items():
+        (dest / "host_vars").mkdir(exist_ok=True)
+        (dest / "host_vars" / f"{host}.yml").write_text("---\n" + yaml.safe_dump(host_vars))
+        values.extend(host_vars.values())
+    return values
+
+
 def expected_fragments(case_dir):
     lines = (case_dir / "expected.txt").read_text().splitlines()
     return [line for line in lines if line.strip() and not line.startswith("#")]
@@ -45,6 +85,11 @@ class Run:
     args: list
     returncode: int
     output: str
+    secrets: tuple = ()  # values the site holds, never to be shown
+
+    def leaked(self):
+        """The names of the site's secret values that the output shows."""
+        return [f"secret #{i}" for i, value in enumerate(self.secrets) if value in self.output]
 
     @property
     def recap(self):
@@ -102,7 +147,7 @@ def record_facts(case_dir, out_dir):
         (out_dir / f"{host}.json").write_text(json.dumps(facts, indent=1))
 
 
-def run_playbook(args, tmp):
+def run_playbook(args, tmp, secrets=()):
     env = dict(os.environ)
     # Never write the fake hosts into the project's fact cache.
     env.update(ANSIBLE_CACHE_PLUGIN="memory", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
@@ -118,7 +163,7 @@ def run_playbook(args, tmp):
         timeout=300,
         check=False,
     )
-    return Run([ANSIBLE_PLAYBOOK, *args], proc.returncode, proc.stdout + proc.stderr)
+    return Run([ANSIBLE_PLAYBOOK, *args], proc.returncode, proc.stdout + proc.stderr, secrets)
 
 
 class Runs:
@@ -130,11 +175,11 @@ class Runs:
         self.futures = {}
         self.args = {}
 
-    def submit(self, key, args):
+    def submit(self, key, args, secrets=()):
         work = self.tmp / re.sub(r"[^\w.-]", "_", key)
         work.mkdir(parents=True, exist_ok=True)
         self.args[key] = args
-        self.futures[key] = self.pool.submit(run_playbook, args, work)
+        self.futures[key] = self.pool.submit(run_playbook, args, work, tuple(secrets))
 
     def __getitem__(self, key):
         return self.futures[key].result()
@@ -147,13 +192,27 @@ GOOD_FACT_CASE = "good-lab-like"
 @pytest.fixture(scope="session")
 def inventory_runs(tmp_path_factory):
     """The inventory cases, the good site and a --limit without localhost."""
-    runs = Runs(tmp_path_factory.mktemp("inventory-runs"))
+    tmp = tmp_path_factory.mktemp("inventory-runs")
+    runs = Runs(tmp)
     for case in INVENTORY_CASES:
-        runs.submit(case, ["-i", str(HERE / "inventories" / case), str(PLAYBOOK)])
-    good = ["-i", str(GOOD_SITE), str(PLAYBOOK)]
-    runs.submit("good/inventory-only", [*good, "--tags", "prechecks_inventory"])
-    runs.submit("good/inventory-only-check", [*good, "--tags", "prechecks_inventory", "--check"])
-    runs.submit("good/limit-without-localhost", [*good, "--limit", "cmp-a01"])
+        inventory, secrets = HERE / "inventories" / case, ()
+        if case in PASSWORD_CASES:
+            copy = tmp / "sites" / case
+            secrets = site_with_passwords(inventory, copy, PASSWORD_CASES[case])
+            inventory = copy
+        runs.submit(case, ["-i", str(inventory), str(PLAYBOOK)], secrets)
+        if case == "secret-too-short":
+            short_secrets = secrets
+    site = tmp / "sites" / "good"
+    secrets = site_with_passwords(GOOD_SITE, site)
+    good = ["-i", str(site), str(PLAYBOOK)]
+    inventory_only = [*good, "--tags", "prechecks_inventory"]
+    runs.submit("good/inventory-only", inventory_only, secrets)
+    runs.submit("good/inventory-only-check", [*inventory_only, "--check"], secrets)
+    runs.submit("good/inventory-only-vvv", [*inventory_only, "-vvv"], secrets)
+    runs.submit("good/limit-without-localhost", [*good, "--limit", "cmp-a01"], secrets)
+    # At -vvv too, a refused secret's value stays out of the output.
+    runs.submit("secret-too-short -vvv", [*runs.args["secret-too-short"], "-vvv"], short_secrets)
     yield runs
     runs.pool.shutdown(wait=True)
 
@@ -166,15 +225,17 @@ def fact_runs(tmp_path_factory):
     for case in FACT_CASES:
         facts = tmp / "facts" / case
         record_facts(HERE / "fact_cases" / case, facts)
-        inventory = HERE / "fact_cases" / case / "inventory"
+        inventory = tmp / "sites" / case
+        secrets = site_with_passwords(HERE / "fact_cases" / case / "inventory", inventory)
         runs.submit(
             case,
             [
                 *("-i", str(inventory), str(RECORDED_PLAYBOOK)),
                 *("-e", "prechecks_gather_facts=false", "-e", f"prechecks_test_facts_dir={facts}"),
             ],
+            secrets,
         )
         if case == GOOD_FACT_CASE:
-            runs.submit(f"{case} --check", [*runs.args[case], "--check"])
+            runs.submit(f"{case} --check", [*runs.args[case], "--check"], secrets)
     yield runs
     runs.pool.shutdown(wait=True)

@@ -25,6 +25,11 @@ def assert_inventory_parsed_cleanly(run):
     assert "[WARNING]" not in run.output, run.describe()
 
 
+def assert_no_secret_shown(run):
+    # describe() would print the output, and with it the secret: name it only.
+    assert not run.leaked(), f"{run.leaked()} of the site shown by {' '.join(run.args)}"
+
+
 def test_at_least_fifteen_cases():
     assert len(INVENTORY_CASES) >= 15
 
@@ -47,11 +52,23 @@ def test_bad_inventory_is_refused(inventory_runs, case):
     assert_no_host_contacted(run)
     assert_nothing_changed(run)
     assert_inventory_parsed_cleanly(run)
+    assert_no_secret_shown(run)
 
 
-@pytest.mark.parametrize("key", ["good/inventory-only", "good/inventory-only-check"])
+def test_refused_secret_is_not_shown_at_vvv(inventory_runs):
+    """-vvv prints every task result; the secrets check's result is no_log."""
+    run = inventory_runs["secret-too-short -vvv"]
+    assert run.returncode != 0
+    assert "keystone_admin_password is 14 characters long" in run.output
+    assert "Sh0rtLeakCheck" in run.secrets
+    assert_no_secret_shown(run)
+
+
+@pytest.mark.parametrize(
+    "key", ["good/inventory-only", "good/inventory-only-check", "good/inventory-only-vvv"]
+)
 def test_good_site_inventory_passes(inventory_runs, key):
-    """inventories/example-site passes; --tags keeps its (unreal) hosts out of it."""
+    """inventories/example-site, with its passwords, passes; --tags keeps its (unreal) hosts out."""
     run = inventory_runs[key]
     assert run.returncode == 0, run.describe()
     assert "[ERROR]" not in run.output, run.describe()
@@ -59,6 +76,8 @@ def test_good_site_inventory_passes(inventory_runs, key):
     assert_no_host_contacted(run)
     assert_nothing_changed(run)
     assert_inventory_parsed_cleanly(run)
+    assert run.secrets
+    assert_no_secret_shown(run)
 
 
 def test_limit_without_localhost_is_refused(inventory_runs):
@@ -69,3 +88,4 @@ def test_limit_without_localhost_is_refused(inventory_runs):
     assert "--limit 'cmp-a01,localhost'" in run.output, run.describe()
     assert "UNREACHABLE" not in run.output, run.describe()
     assert_nothing_changed(run)
+    assert_no_secret_shown(run)

@@ -1,0 +1,179 @@
+"""The control plane, checked from outside the controller through the VIP."""
+
+import hashlib
+import os
+import pathlib
+import re
+import uuid
+
+import openstack
+import pytest
+import yaml
+
+testinfra_hosts = ["ansible://controllers"]
+
+EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+VIP = "198.18.0.10"
+MANAGEMENT = "198.18.0.11"
+CREDENTIALS = ("clouds.yaml", "admin-openrc.sh")
+SERVICE_TYPES = {"identity", "image", "placement", "compute", "network"}
+# Processes the control plane runs; each must listen on a chosen address.
+SERVICE_PROCESSES = {
+    "uwsgi",
+    "glance-api",
+    "neutron-server",
+    "nova-novncproxy",
+    "nova-serialprox",
+    "haproxy",
+    "mariadbd",
+    "beam.smp",
+    "epmd",
+    "memcached",
+    "ovsdb-server",
+}
+# Files whose mode and group keep secrets from other users.
+SECRET_FILES = {
+    "/etc/keystone/keystone.conf": "keystone",
+    "/etc/glance/glance-api.conf": "glance",
+    "/etc/placement/placement.conf": "placement",
+    "/etc/nova/nova.conf": "nova",
+    "/etc/neutron/neutron.conf": "neutron",
+}
+
+
+@pytest.fixture(scope="module")
+def secrets():
+    return yaml.safe_load((EPHEMERAL / "passwords.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def cloud(secrets):
+    conn = openstack.connect(
+        auth_url=f"http://{VIP}:5000/v3",
+        username="admin",
+        password=secrets["keystone_admin_password"],
+        project_name="admin",
+        user_domain_name="Default",
+        project_domain_name="Default",
+        region_name="RegionOne",
+        interface="public",
+    )
+    yield conn
+    conn.close()
+
+
+def listeners(host):
+    """[(address, port, process)] of the host's listening TCP sockets."""
+    out = []
+    for line in host.check_output("ss -Hltnp").splitlines():
+        fields = line.split()
+        local, users = fields[3], " ".join(fields[5:])
+        address, _, port = local.rpartition(":")
+        process = re.search(r'\(\("([^"]+)"', users)
+        out.append((address, int(port), process.group(1) if process else "?"))
+    return out
+
+
+def test_a_token_is_issued_through_haproxy(cloud, host):
+    assert cloud.auth_token
+    on_5000 = {(address, process) for address, port, process in listeners(host) if port == 5000}
+    assert (VIP, "haproxy") in on_5000
+    assert (MANAGEMENT, "uwsgi") in on_5000
+
+
+def test_catalog_lists_every_service_and_each_answers(cloud):
+    services = {s.id: s.type for s in cloud.identity.services()}
+    assert set(services.values()) >= SERVICE_TYPES
+    session = cloud.session
+    for endpoint in cloud.identity.endpoints():
+        if services.get(endpoint.service_id) not in SERVICE_TYPES:
+            continue
+        assert VIP in endpoint.url, endpoint.url
+        response = session.get(endpoint.url, raise_exc=False, authenticated=True)
+        assert response.status_code < 500, (endpoint.url, response.status_code)
+
+
+def test_nova_status_upgrade_check_passes(host):
+    result = host.run("nova-status upgrade check")
+    assert result.rc == 0, result.stdout
+
+
+def test_ovn_is_the_network_backend(cloud, host):
+    network = cloud.network.create_network(name=f"dz-verify-{uuid.uuid4().hex[:8]}")
+    try:
+        switches = host.check_output(f"ovn-nbctl --db=tcp:{MANAGEMENT}:6641 ls-list")
+        assert f"neutron-{network.id}" in switches
+    finally:
+        cloud.network.delete_network(network)
+
+
+def test_an_image_downloads_back_identical(cloud):
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    image = cloud.image.create_image(
+        name=f"dz-verify-{uuid.uuid4().hex[:8]}",
+        data=data,
+        disk_format="raw",
+        container_format="bare",
+        allow_duplicates=True,
+    )
+    try:
+        image = cloud.image.wait_for_status(image, "active", wait=120)
+        downloaded = cloud.image.download_image(image).content
+        assert hashlib.sha256(downloaded).hexdigest() == hashlib.sha256(data).hexdigest()
+    finally:
+        cloud.image.delete_image(image)
+
+
+@pytest.mark.parametrize("vhost", ["/nova", "/neutron"])
+def test_service_queues_are_quorum_queues(host, vhost):
+    out = host.check_output(f"rabbitmqctl -q list_queues -p {vhost} --no-table-headers name type")
+    queues = dict(line.split() for line in out.splitlines() if line.strip())
+    durable = {
+        n: t for n, t in queues.items() if not n.startswith("reply_") and "_fanout_" not in n
+    }
+    assert durable, queues
+    assert set(durable.values()) == {"quorum"}, durable
+
+
+def test_every_service_listens_on_the_management_address_only(host):
+    found = [entry for entry in listeners(host) if entry[2] in SERVICE_PROCESSES]
+    assert {p for _, _, p in found} >= {"uwsgi", "haproxy", "mariadbd", "beam.smp", "memcached"}
+    wrong = [entry for entry in found if entry[0] not in (MANAGEMENT, VIP, "127.0.0.1")]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("path", sorted(SECRET_FILES))
+def test_secret_bearing_files_are_root_and_group_0640(host, path):
+    config = host.file(path)
+    assert (config.user, config.group, config.mode) == ("root", SECRET_FILES[path], 0o640)
+
+
+def test_operator_credentials_work_and_are_private(secrets):
+    directory = EPHEMERAL / "inventory" / "credentials"
+    assert directory.stat().st_mode & 0o777 == 0o700
+    for name in CREDENTIALS:
+        assert (directory / name).stat().st_mode & 0o777 == 0o600
+    config = yaml.safe_load((directory / "clouds.yaml").read_text())
+    ((name, entry),) = config["clouds"].items()
+    conn = openstack.connect(cloud=name, load_yaml_config=False, **entry)
+    assert conn.auth_token
+    conn.close()
+
+
+def test_no_secret_appears_in_the_output_or_artifacts(secrets):
+    log = EPHEMERAL / "ansible.log"
+    text = log.read_text(errors="replace")
+    # The converge ran at -v and this log holds it.
+    assert "TASK [dozencloud.cloud.keystone" in text
+    assert "config file" in text
+    scanned = [log] + [
+        path
+        for root in (EPHEMERAL, pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / ".cache")
+        for path in root.rglob("*")
+        if path.is_file() and path.name not in ("passwords.yml", *CREDENTIALS)
+    ]
+    leaks = []
+    for path in scanned:
+        content = path.read_bytes()
+        leaks += [(str(path), name) for name, value in secrets.items() if value.encode() in content]
+    assert leaks == []
