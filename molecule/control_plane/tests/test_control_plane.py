@@ -155,9 +155,10 @@ def test_operator_credentials_work_and_are_private(secrets):
     assert directory.stat().st_mode & 0o777 == 0o700
     for name in CREDENTIALS:
         assert (directory / name).stat().st_mode & 0o777 == 0o600
-    config = yaml.safe_load((directory / "clouds.yaml").read_text())
-    ((name, entry),) = config["clouds"].items()
-    conn = openstack.connect(cloud=name, load_yaml_config=False, **entry)
+    clouds = directory / "clouds.yaml"
+    (name,) = yaml.safe_load(clouds.read_text())["clouds"]
+    config = openstack.config.OpenStackConfig(config_files=[str(clouds)])
+    conn = openstack.connection.Connection(config=config.get_one(cloud=name))
     assert conn.auth_token
     conn.close()
 
