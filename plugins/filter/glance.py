@@ -6,6 +6,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.dozencloud.cloud.plugins.module_utils.glance import (
     ImagePropertyError,
     build_image_properties,
+    image_property_drift,
     lint_image_properties,
 )
 
@@ -26,9 +27,18 @@ def glance_image_lint(props):
         raise AnsibleFilterError(f"glance_image_lint: {exc}") from None
 
 
+def glance_image_drift(image, wanted):
+    """The wanted properties an existing image lacks or holds with another value."""
+    try:
+        return image_property_drift(image, wanted)
+    except ImagePropertyError as exc:
+        raise AnsibleFilterError(f"glance_image_drift: {exc}") from None
+
+
 class FilterModule:
     def filters(self):
         return {
             "glance_image_properties": glance_image_properties,
             "glance_image_lint": glance_image_lint,
+            "glance_image_drift": glance_image_drift,
         }

@@ -374,3 +374,28 @@ def build_image_properties(spec):
             )
         )
     return props
+
+
+def image_property_drift(image, wanted):
+    """The wanted properties an existing image lacks or holds with another value.
+
+    ``image`` is one image as openstack.cloud.image_info returns it:
+    openstacksdk makes the properties it knows top-level attributes
+    (``hw_disk_bus``; ``hw_serial_port_count`` as an int) and keeps the others,
+    ``hw_architecture`` and ``hw_firmware_type`` included, under
+    ``properties``. Values compare as strings, as Glance stores them. This is
+    what openstack.cloud.image gets wrong: it sees the second kind as missing
+    and the int as different, and updates the image on every run.
+    """
+    if not isinstance(image, dict):
+        raise ImagePropertyError(f"image {image!r} is not a dictionary")
+    if not isinstance(wanted, dict):
+        raise ImagePropertyError(f"wanted properties {wanted!r} are not a dictionary")
+    current = dict(image)
+    current.update(image.get("properties") or {})
+    drift = {}
+    for key, value in wanted.items():
+        have = current.get(key)
+        if have is None or str(have) != str(value):
+            drift[key] = value
+    return drift

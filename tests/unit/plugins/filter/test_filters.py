@@ -8,11 +8,12 @@ from ansible_collections.dozencloud.cloud.plugins.filter import (
     firmware,
     glance,
     hugepages,
+    libvirt,
     net,
 )
 
 FILTERS = {}
-for plugin in (arch, config, firmware, glance, hugepages, net):
+for plugin in (arch, config, firmware, glance, hugepages, libvirt, net):
     FILTERS.update(plugin.FilterModule().filters())
 
 HOST_64K = {
@@ -29,10 +30,12 @@ def test_all_documented_filters_are_exported():
         "firmware_select",
         "glance_image_properties",
         "glance_image_lint",
+        "glance_image_drift",
         "hugepage_sizes_kb",
         "nova_mem_page_size_check",
         "nova_mem_page_size_valid",
         "kubelet_hugepage_resources",
+        "libvirt_domain",
         "net_host_address",
         "net_overlaps",
         "net_contains",

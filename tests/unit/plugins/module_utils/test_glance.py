@@ -291,3 +291,46 @@ def test_lint_needs_a_dict():
         glance.ImagePropertyError, match=r"image properties \[\] are not a dictionary"
     ):
         glance.lint_image_properties([])
+
+
+# --- drift of an existing image ----------------------------------------------
+
+# An aarch64 test image as openstack.cloud.image_info (openstacksdk 4.14) returns it.
+EXISTING = {
+    "name": "dozencloud-test-aarch64",
+    "checksum": "87837aa70aa1ddb5a26e6fdfeb23a7e3",
+    "hw_disk_bus": "virtio",
+    "hw_machine_type": "virt",
+    "hw_scsi_model": "virtio-scsi",
+    "hw_serial_port_count": 1,
+    "hw_video_model": "virtio",
+    "os_type": "linux",
+    "architecture": None,
+    "properties": {
+        "hw_architecture": "aarch64",
+        "hw_firmware_type": "uefi",
+        "hw_cdrom_bus": "scsi",
+        "dozencloud_image_key": "ad22568b758c9b6b",
+    },
+}
+
+
+def test_drift_none_when_properties_match_across_both_places():
+    wanted = glance.build_image_properties({"architecture": "aarch64", "os_type": "linux"})
+    wanted["dozencloud_image_key"] = "ad22568b758c9b6b"
+    assert glance.image_property_drift(EXISTING, wanted) == {}
+
+
+def test_drift_names_missing_and_changed_properties():
+    wanted = {"hw_firmware_type": "uefi", "hw_machine_type": "virt-7.2", "os_distro": "debian"}
+    assert glance.image_property_drift(EXISTING, wanted) == {
+        "hw_machine_type": "virt-7.2",
+        "os_distro": "debian",
+    }
+
+
+def test_drift_refuses_non_dicts():
+    with pytest.raises(glance.ImagePropertyError, match="is not a dictionary"):
+        glance.image_property_drift([], {})
+    with pytest.raises(glance.ImagePropertyError, match="wanted properties"):
+        glance.image_property_drift({}, None)

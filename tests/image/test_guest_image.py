@@ -1,0 +1,223 @@
+"""Build the test guest image from the Debian archive and boot it under QEMU (TCG).
+
+Each architecture's image is built by the guest_image_build module as Ansible
+runs it (its Python, its JSON arguments), twice: the second run must find it
+in the cache. Then the image boots twice through the UEFI firmware that
+QEMU's descriptors select (AAVMF for aarch64, OVMF for x86_64), with one
+NVRAM file kept across both boots, as nova keeps an instance's. The first
+boot must print the marker line and write the UEFI variable, the second must
+find it.
+
+Needs the Debian archive (or DOZEN_APT_PROXY, an apt proxy such as an
+apt-cacher-ng), the host tools of scripts/install-host-deps, and
+qemu-system-<arch> with its firmware package; otherwise the tests skip and
+say what is missing. DOZEN_GUEST_IMAGE_CACHE keeps the images between runs
+(default ~/.cache/dozencloud/guest-images, as the module's).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+COLLECTIONS = ROOT / ".collections"
+link = COLLECTIONS / "ansible_collections" / "dozencloud" / "cloud"
+if not link.exists():
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to("../../..")
+if str(COLLECTIONS) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS))
+
+from ansible_collections.dozencloud.cloud.plugins.module_utils import guest_image as gi  # noqa: E402
+from ansible_collections.dozencloud.cloud.plugins.module_utils.firmware import (  # noqa: E402
+    FirmwareError,
+    load_descriptors,
+    mark_missing_files,
+    select_firmware,
+)
+from ansible_collections.dozencloud.cloud.plugins.module_utils.host import (  # noqa: E402
+    HostReader,
+    firmware_directories,
+)
+
+MODULE = "ansible_collections.dozencloud.cloud.plugins.modules.guest_image_build"
+BUILD_TOOLS = ("apt-get", "apt-cache", "dpkg-deb", "mkfs.vfat", "mmd", "mcopy", "sfdisk")
+BOOT_TIMEOUT = int(os.environ.get("DOZEN_GUEST_BOOT_TIMEOUT", "300"))
+
+# How QEMU runs each guest architecture here (TCG: no KVM for either).
+QEMU = {
+    "aarch64": {
+        "binary": "qemu-system-aarch64",
+        "machine": "virt",
+        "args": ["-M", "virt", "-cpu", "cortex-a57"],
+    },
+    "x86_64": {"binary": "qemu-system-x86_64", "machine": "q35", "args": ["-M", "q35"]},
+}
+ARCHES = ["aarch64", "x86_64"]
+
+
+def cache_dir():
+    return os.environ.get("DOZEN_GUEST_IMAGE_CACHE", "~/.cache/dozencloud/guest-images")
+
+
+def run_module(tmp_path, **args):
+    """Run guest_image_build as Ansible would, and return its JSON result."""
+    args_file = tmp_path / f"args-{time.monotonic_ns()}.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    env = dict(os.environ, PYTHONPATH=str(COLLECTIONS))
+    proc = subprocess.run(
+        [sys.executable, "-m", MODULE, str(args_file)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert not result.get("failed"), result.get("msg")
+    return result
+
+
+@pytest.fixture(scope="module", params=ARCHES)
+def image(request, tmp_path_factory):
+    """The built image of one architecture, and its two module results."""
+    missing = [tool for tool in BUILD_TOOLS if not shutil.which(tool)]
+    if missing:
+        pytest.skip(f"image build tools missing: {', '.join(missing)} (scripts/install-host-deps)")
+    arch = request.param
+    tmp_path = tmp_path_factory.mktemp(f"image-{arch}")
+    args = {"architecture": arch, "cache_dir": cache_dir()}
+    if os.environ.get("DOZEN_APT_PROXY"):
+        args["proxy"] = os.environ["DOZEN_APT_PROXY"]
+    started = time.monotonic()
+    first = run_module(tmp_path, **args)
+    first_seconds = time.monotonic() - started
+    started = time.monotonic()
+    second = run_module(tmp_path, **args)
+    print(
+        f"\n{arch}: module run 1 {first_seconds:.1f} s (built={first['built']}), "
+        f"run 2 {time.monotonic() - started:.1f} s; {first['size']} bytes, key {first['key']}"
+    )
+    return {"arch": arch, "first": first, "second": second, "tmp": tmp_path}
+
+
+def firmware_for(arch):
+    """The firmware QEMU's descriptors offer for plain UEFI, as nova 26 picks it."""
+    descriptors, _ = load_descriptors(firmware_directories(HostReader()))
+    mark_missing_files(descriptors, os.path.exists)
+    try:
+        return select_firmware(
+            descriptors, arch, QEMU[arch]["machine"], features_excluded=["secure-boot"]
+        )
+    except FirmwareError as exc:
+        pytest.skip(f"no {arch} UEFI firmware here: {exc}")
+
+
+def boot(arch, disk, vars_file, log):
+    """Boot until the marker line; returns (seconds, console text)."""
+    binary = shutil.which(QEMU[arch]["binary"])
+    if binary is None:
+        pytest.skip(f"{QEMU[arch]['binary']} is not installed")
+    firmware = firmware_for(arch)
+    command = [
+        binary,
+        *QEMU[arch]["args"],
+        "-m",
+        "512",
+        "-nographic",
+        "-net",
+        "none",
+        "-drive",
+        f"if=pflash,format=raw,readonly=on,file={firmware['loader']}",
+        "-drive",
+        f"if=pflash,format=raw,file={vars_file}",
+        # snapshot: the cached image stays as built.
+        "-drive",
+        f"file={disk},format=raw,if=virtio,snapshot=on",
+    ]
+    started = time.monotonic()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+    try:
+        while time.monotonic() - started < BOOT_TIMEOUT:
+            text = Path(log).read_bytes().decode(errors="replace")
+            if gi.parse_marker(text):
+                return time.monotonic() - started, text
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        text = Path(log).read_bytes().decode(errors="replace")
+        raise AssertionError(
+            f"{arch}: no marker line after {time.monotonic() - started:.0f} s "
+            f"(qemu rc={proc.poll()}); console tail:\n{text[-3000:]}"
+        )
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_second_build_is_cached(image):
+    first, second = image["first"], image["second"]
+    assert second["changed"] is False
+    assert second["built"] is False
+    assert (second["path"], second["sha256"], second["key"]) == (
+        first["path"],
+        first["sha256"],
+        first["key"],
+    )
+    assert second["architecture"] == image["arch"]
+    assert second["size"] < 64 * 1024 * 1024, "the test image should stay small"
+
+
+def test_disk_is_gpt_with_one_esp_holding_the_uki(image):
+    disk = image["first"]["path"]
+    table = json.loads(
+        subprocess.run(
+            ["sfdisk", "--json", disk], capture_output=True, text=True, check=True
+        ).stdout
+    )["partitiontable"]
+    assert table["label"] == "gpt"
+    [esp] = table["partitions"]
+    assert esp["type"] == gi.ESP_TYPE_GUID
+    assert esp["start"] == gi.ESP_START_LBA
+    boot_file = gi.GUEST_ARCHES[image["arch"]]["efi_boot_file"]
+    listing = subprocess.run(
+        ["mdir", "-b", "-i", f"{disk}@@{esp['start'] * 512}", "::/EFI/BOOT"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, MTOOLS_SKIP_CHECK="1"),
+    ).stdout
+    assert f"::/EFI/BOOT/{boot_file}" in listing
+
+
+def test_boots_to_marker_and_keeps_the_uefi_variable(image):
+    arch = image["arch"]
+    firmware = firmware_for(arch)
+    vars_file = image["tmp"] / "vars.fd"
+    shutil.copyfile(firmware["nvram_template"], vars_file)
+    disk = image["first"]["path"]
+
+    seconds1, console1 = boot(arch, disk, vars_file, image["tmp"] / "boot1.log")
+    first = gi.parse_marker(console1)
+    seconds2, console2 = boot(arch, disk, vars_file, image["tmp"] / "boot2.log")
+    second = gi.parse_marker(console2)
+    print(
+        f"\n{arch}: boot to marker {seconds1:.1f} s, then {seconds2:.1f} s "
+        f"({firmware['loader']})\n  {first['line']}\n  {second['line']}"
+    )
+
+    for marker in (first, second):
+        assert marker["arch"] == arch
+        assert marker["page_size"] == "4096"
+        assert marker["kernel"] == image["first"]["kernel_release"]
+        assert marker["firmware"] == "uefi"
+    assert first["uefi_var"] == "absent"
+    assert first["uefi_var_write"] == "ok"
+    assert second["uefi_var"] == "present"
+    assert second["uefi_var_value"] == first["boot_id"] != second["boot_id"]
