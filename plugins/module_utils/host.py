@@ -292,6 +292,12 @@ def firmware_directories(reader):
     return directories
 
 
+def host_firmware(reader):
+    """``(descriptors, errors)`` in effect on the host, each marked with its missing files."""
+    descriptors, errors = load_descriptors(firmware_directories(reader))
+    return mark_missing_files(descriptors, reader.exists), errors
+
+
 def gather_host_facts(reader):
     """Build the ``dozen_host`` facts. See plugins/modules/host_facts.py for the shape."""
     machine, release = reader.uname()
@@ -339,8 +345,7 @@ def gather_host_facts(reader):
     )
     virt["gic_version"] = gic_version(interrupts) if family == "arm" and not emulated else None
 
-    firmware, firmware_errors = load_descriptors(firmware_directories(reader))
-    mark_missing_files(firmware, reader.exists)
+    firmware, firmware_errors = host_firmware(reader)
     return {
         "arch": arch,
         "page_size": page_size,

@@ -124,13 +124,11 @@ descriptor:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.dozencloud.cloud.plugins.module_utils.firmware import (
     FirmwareError,
-    load_descriptors,
-    mark_missing_files,
     select_firmware,
 )
 from ansible_collections.dozencloud.cloud.plugins.module_utils.host import (
     HostReader,
-    firmware_directories,
+    host_firmware,
 )
 
 ARGUMENT_SPEC = {
@@ -153,10 +151,7 @@ def main():
     params = module.params
     descriptors = params["descriptors"]
     if descriptors is None:
-        reader = HostReader()
-        descriptors = mark_missing_files(
-            load_descriptors(firmware_directories(reader))[0], reader.exists
-        )
+        descriptors = host_firmware(HostReader())[0]
     try:
         choice = select_firmware(
             descriptors,

@@ -24,28 +24,18 @@ import time
 from pathlib import Path
 
 import pytest
+from ansible_collections.dozencloud.cloud.plugins.module_utils import guest_image as gi
+from ansible_collections.dozencloud.cloud.plugins.module_utils.firmware import (
+    FirmwareError,
+    select_firmware,
+)
+from ansible_collections.dozencloud.cloud.plugins.module_utils.host import (
+    HostReader,
+    host_firmware,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS = ROOT / ".collections"
-link = COLLECTIONS / "ansible_collections" / "dozencloud" / "cloud"
-if not link.exists():
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to("../../..")
-if str(COLLECTIONS) not in sys.path:
-    sys.path.insert(0, str(COLLECTIONS))
-
-from ansible_collections.dozencloud.cloud.plugins.module_utils import guest_image as gi  # noqa: E402
-from ansible_collections.dozencloud.cloud.plugins.module_utils.firmware import (  # noqa: E402
-    FirmwareError,
-    load_descriptors,
-    mark_missing_files,
-    select_firmware,
-)
-from ansible_collections.dozencloud.cloud.plugins.module_utils.host import (  # noqa: E402
-    HostReader,
-    firmware_directories,
-)
-
 MODULE = "ansible_collections.dozencloud.cloud.plugins.modules.guest_image_build"
 BUILD_TOOLS = ("apt-get", "apt-cache", "dpkg-deb", "mkfs.vfat", "mmd", "mcopy", "sfdisk")
 BOOT_TIMEOUT = int(os.environ.get("DOZEN_GUEST_BOOT_TIMEOUT", "300"))
@@ -108,8 +98,7 @@ def image(request, tmp_path_factory):
 
 def firmware_for(arch):
     """The firmware QEMU's descriptors offer for plain UEFI, as nova 26 picks it."""
-    descriptors, _ = load_descriptors(firmware_directories(HostReader()))
-    mark_missing_files(descriptors, os.path.exists)
+    descriptors, _ = host_firmware(HostReader())
     try:
         return select_firmware(
             descriptors, arch, QEMU[arch]["machine"], features_excluded=["secure-boot"]

@@ -1,9 +1,9 @@
-"""Make the repository importable as the collection dozencloud.cloud."""
+"""Make the repository importable as the collection dozencloud.cloud, for every test suite."""
 
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 COLLECTIONS = ROOT / ".collections"
 link = COLLECTIONS / "ansible_collections" / "dozencloud" / "cloud"
 if not link.exists():
