@@ -121,6 +121,8 @@ class Progress:
         self.recap: dict[str, dict[str, int]] = {}
         self.failures: list[dict] = []
         self.stats_seen = False
+        # What the playbook reported with ansible.builtin.set_stats (per_host: false).
+        self.report: dict = {}
         self.task: str | None = None
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
         self._clock = clock
@@ -166,6 +168,7 @@ class Progress:
         elif kind == "playbook_on_stats":
             self._end_play(when)
             self.recap = recap_from_stats(data)
+            self.report = dict(data.get("artifact_data") or {})
             self.stats_seen = True
         self._show_status()
 
@@ -305,7 +308,8 @@ def exit_code(status: str, rc: int | None, signum: int | None = None) -> int:
 
 
 def render_report(progress: Progress, *, status: str, rc: int | None, run_dir: Path) -> str:
-    """Per-play timings, the recap per host and where the run is kept."""
+    """Per-play timings, the recap per host, what the playbook reported with set_stats,
+    and where the run is kept."""
     lines = []
     if not progress.stats_seen and status == "failed":
         lines.append("ansible-playbook stopped before its recap; the end of its output:")
@@ -322,6 +326,11 @@ def render_report(progress: Progress, *, status: str, rc: int | None, run_dir: P
         for host, counts in progress.recap.items():
             figures = "  ".join(f"{k}={counts[k]:<3}" for k in RECAP_KEYS)
             lines.append(f"  {host:<{width}}  {figures}".rstrip())
+    if progress.report:
+        lines.append("REPORT")
+        for key, value in progress.report.items():
+            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+            lines.append(f"  {key}: " + text.replace("\n", "\n    "))
     rc_text = "unknown" if rc is None else rc
     lines.append(f"{status} (rc {rc_text}) in {progress.elapsed():.1f}s")
     lines.append(f"run dir: {run_dir}")
@@ -613,6 +622,7 @@ def run_playbook(
             plays=[p.as_dict() for p in progress.plays],
             recap=progress.recap,
             failures=progress.failures,
+            report=progress.report,
         )
         (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     if broken_display:

@@ -58,6 +58,28 @@ def require_binfmt(arch: str) -> None:
             f"{entry} is registered without the F flag, so the interpreter is not usable "
             "inside containers; reinstall qemu-user-static"
         )
+    if "C" not in flags[0]:
+        # Without C, a setuid binary run through the interpreter keeps the
+        # caller's uid: sudo fails, and with it nova's and neutron's rootwrap
+        # and privsep. Register the same entry again with credentials.
+        line = binfmt_register_line(qemu, entry.read_text(), "OCPF")
+        entry.write_text("-1")
+        (binfmt / "register").write_text(line)
+
+
+def binfmt_register_line(name: str, status: str, flags: str) -> str:
+    """The register line that recreates a binfmt_misc entry (its status text) with ``flags``."""
+    fields = dict(ln.split(" ", 1) for ln in status.splitlines() if " " in ln)
+    if "magic" not in fields or "interpreter" not in fields:
+        raise LabError(f"binfmt_misc entry {name} is not a magic entry: {status!r}")
+
+    def escaped(hexstr: str) -> str:
+        return "".join(f"\\x{hexstr[i : i + 2]}" for i in range(0, len(hexstr), 2))
+
+    mask = escaped(fields["mask"].strip()) if "mask" in fields else ""
+    offset = fields.get("offset", "0").strip()
+    magic = escaped(fields["magic"].strip())
+    return f":{name}:M:{offset}:{magic}:{mask}:{fields['interpreter'].strip()}:{flags}"
 
 
 def host_dpkg_arch() -> str:

@@ -72,6 +72,18 @@ def test_hosts_install_packages_through_the_lab_apt_cache(lab, dozen):
     assert "198.18.7.1:3142" in proxy
 
 
+@pytest.mark.parametrize("host", sorted(HOSTS))
+def test_setuid_binaries_run_with_their_owner_s_uid(lab, dozen, host):
+    # sudo, and with it nova's and neutron's rootwrap and privsep, need this;
+    # under qemu-user only a binfmt_misc entry with the C flag gives it.
+    script = (
+        "install -m 4755 -o root /usr/bin/id /usr/local/bin/dozen-suid-id"
+        " && runuser -u nobody -- /usr/local/bin/dozen-suid-id -u"
+        " && rm /usr/local/bin/dozen-suid-id"
+    )
+    assert ssh(dozen, host, script).stdout.strip() == "0"
+
+
 def test_hosts_reach_each_other_by_name(lab, dozen):
     assert ssh(dozen, "lc-amd64", "ping -c1 -W2 lc-arm64", check=False).returncode == 0
 

@@ -46,6 +46,19 @@ TWO_PLAYS = """\
         msg: goodbye
 """
 
+REPORTING = """\
+- name: Report
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Say what was seen
+      ansible.builtin.set_stats:
+        data:
+          marker: "DOZENCLOUD-GUEST-MARKER arch=aarch64 page_size=4096"
+          server: {name: dozen-verify-aarch64, host: cmp01}
+        per_host: false
+"""
+
 FAILING = """\
 - name: Fail for real
   hosts: localhost
@@ -495,3 +508,32 @@ def test_default_run_dir_is_timestamped_under_runs(tmp_path, monkeypatch):
     assert runner.resolve_run_dir(None, tmp_path, "deploy", tmp_path) != first
     monkeypatch.setenv("DOZEN_RUN_DIR", "elsewhere")
     assert runner.resolve_run_dir(None, tmp_path, "deploy", tmp_path) == tmp_path / "elsewhere"
+
+
+def test_run_prints_and_keeps_the_playbooks_report(tmp_path, inventory):
+    playbook = write(tmp_path / "report.yml", REPORTING)
+    result, out = run(playbook, inventory, tmp_path / "run")
+
+    assert result.exit_code == 0, out
+    report = {
+        "marker": "DOZENCLOUD-GUEST-MARKER arch=aarch64 page_size=4096",
+        "server": {"name": "dozen-verify-aarch64", "host": "cmp01"},
+    }
+    assert result.summary["report"] == report
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["report"] == report
+    lines = out.splitlines()
+    at = lines.index("REPORT")
+    assert lines[at + 1 : at + 3] == [
+        "  marker: DOZENCLOUD-GUEST-MARKER arch=aarch64 page_size=4096",
+        '  server: {"host": "cmp01", "name": "dozen-verify-aarch64"}',
+    ]
+
+
+def test_a_run_without_a_report_prints_none():
+    progress = runner.Progress(io.StringIO(), clock=Clock())
+    for e in SYNTHETIC:
+        progress.handle(e)
+    assert progress.report == {}
+    assert "REPORT" not in runner.render_report(
+        progress, status="successful", rc=0, run_dir=Path("/r")
+    )

@@ -1,0 +1,158 @@
+"""The all-in-one site end to end: an aarch64 UEFI guest on the ARM64 compute.
+
+Runs after converge and idempotence, in file order: verify.yml boots, checks
+and deletes the test guest; foreign and untagged images find no host; the
+compute's faults (nova-compute killed, the host restarted) heal.
+"""
+
+import os
+import pathlib
+import re
+import subprocess
+import time
+import uuid
+
+import openstack
+import pytest
+import yaml
+
+testinfra_hosts = ["ansible://computes"]
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
+INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
+VIP = "198.18.0.10"
+COMPUTE = "aio-cmp01"
+MARKER = re.compile(r"^DOZENCLOUD-GUEST-MARKER .*$", re.M)
+BIN = pathlib.Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
+
+
+@pytest.fixture(scope="module")
+def secrets():
+    return yaml.safe_load((EPHEMERAL / "passwords.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def cloud(secrets):
+    conn = openstack.connect(
+        auth_url=f"http://{VIP}:5000/v3",
+        username="admin",
+        password=secrets["keystone_admin_password"],
+        project_name="admin",
+        user_domain_name="Default",
+        project_domain_name="Default",
+        region_name="RegionOne",
+        interface="public",
+    )
+    yield conn
+    conn.close()
+
+
+def playbook(name, *args):
+    """ansible-playbook as molecule runs it (its ansible.cfg and inventory)."""
+    log = EPHEMERAL / f"{name}-{time.strftime('%H%M%S')}.log"
+    argv = [BIN / "ansible-playbook", "-i", INVENTORY, ROOT / "playbooks" / name]
+    argv += ["-e", f"@{EPHEMERAL / 'passwords.yml'}", *args]
+    env = dict(os.environ, ANSIBLE_LOG_PATH=str(log), ANSIBLE_VERBOSITY="0")
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
+    return proc, proc.stdout + proc.stderr
+
+
+def lab(*args):
+    topology = EPHEMERAL / "lab.yml"
+    env = dict(os.environ, DOZEN_LAB_TOPOLOGY=str(topology))
+    return subprocess.run([BIN / "dozen", "lab", *args], env=env, check=True, text=True)
+
+
+def wait_for(what, check, timeout, every=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    pytest.fail(f"{what}: not after {timeout} s")
+
+
+def test_verify_boots_the_aarch64_guest_through_aavmf_and_deletes_it(cloud):
+    proc, out = playbook("verify.yml")
+    assert proc.returncode == 0, out[-6000:]
+    # Each part's success message, from the run's own checks.
+    assert f"is ACTIVE on {COMPUTE} (aarch64)" in out
+    assert re.search(r"loader /usr/share/AAVMF/AAVMF_CODE\.fd \(pflash\)", out), out[-4000:]
+    markers = MARKER.findall(out)
+    assert markers and "arch=aarch64" in markers[0] and "firmware=uefi" in markers[0], out[-4000:]
+    assert re.search(r"NVRAM \S+_VARS\.fd are gone", out), out[-4000:]
+    assert not list(cloud.compute.servers(name="dozen-verify-aarch64"))
+
+
+@pytest.mark.parametrize("architecture", ["x86_64", None], ids=["x86_64", "untagged"])
+def test_a_foreign_or_untagged_image_finds_no_valid_host(cloud, architecture):
+    properties = {"hw_firmware_type": "uefi"}
+    if architecture:
+        properties["hw_architecture"] = architecture
+    name = f"dz-placement-{architecture or 'untagged'}-{uuid.uuid4().hex[:6]}"
+    image = cloud.image.create_image(
+        name=name,
+        data=b"\0" * 1024 * 1024,
+        disk_format="raw",
+        container_format="bare",
+        allow_duplicates=True,
+        **properties,
+    )
+    flavor = cloud.compute.find_flavor("dozen-verify-tiny", ignore_missing=False)
+    network = cloud.network.find_network("dozen-verify-net", ignore_missing=False)
+    server = cloud.compute.create_server(
+        name=name, image_id=image.id, flavor_id=flavor.id, networks=[{"uuid": network.id}]
+    )
+    try:
+        server = cloud.compute.wait_for_server(
+            server, status="ERROR", failures=["ACTIVE"], wait=300
+        )
+        assert "No valid host" in (server.fault or {}).get("message", ""), server.fault
+        assert not server.compute_host
+    finally:
+        cloud.compute.delete_server(server)
+        cloud.compute.wait_for_delete(server, wait=300)
+        cloud.image.delete_image(image)
+
+
+def test_killing_nova_compute_is_healed_by_systemd(host):
+    before = host.check_output("systemctl show -P MainPID nova-compute")
+    assert before != "0"
+    host.run_expect([0], f"kill -KILL {before}")
+
+    def restarted():
+        pid = host.check_output("systemctl show -P MainPID nova-compute")
+        state = host.check_output("systemctl is-active nova-compute || true")
+        return pid not in ("0", before) and state == "active" and pid
+
+    wait_for("nova-compute running again", restarted, timeout=120)
+    assert int(host.check_output("systemctl show -P NRestarts nova-compute")) >= 1
+
+
+def test_the_uefi_variable_survives_a_compute_host_restart(cloud):
+    tags = "verify_images,verify_resources,verify_boot,verify_console"
+    proc, out = playbook("verify.yml", "-t", tags, "-e", "verify_delete_server=false")
+    assert proc.returncode == 0, out[-6000:]
+    server = cloud.compute.find_server("dozen-verify-aarch64", ignore_missing=False)
+    first = MARKER.findall(cloud.compute.get_server_console_output(server)["output"])
+    assert first and "uefi_var=absent uefi_var_write=ok" in first[-1], first
+
+    lab("stop", COMPUTE)
+    lab("start", COMPUTE)
+
+    def second_boot():
+        text = cloud.compute.get_server_console_output(server)["output"]
+        found = MARKER.findall(text)
+        return found[-1] if len(found) > len(first) else None
+
+    line = wait_for("the guest's marker after the restart", second_boot, timeout=1200, every=15)
+    first_boot_id = re.search(r"boot_id=(\S+)", first[-1]).group(1)
+    assert "uefi_var=present" in line, line
+    assert f"uefi_var_value={first_boot_id}" in line, (first[-1], line)
+    server = cloud.compute.get_server(server)
+    assert (server.status, server.compute_host) == ("ACTIVE", COMPUTE)
+
+    proc, out = playbook("verify.yml", "-t", "verify_libvirt,verify_cleanup")
+    assert proc.returncode == 0, out[-6000:]
