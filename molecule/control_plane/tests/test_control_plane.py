@@ -168,7 +168,8 @@ def test_no_secret_appears_in_the_output_or_artifacts(secrets):
     text = log.read_text(errors="replace")
     # The converge ran at -v (results shown) and this log holds it.
     assert "TASK [dozencloud.cloud.keystone" in text
-    assert text.count("ok: [cp-ctl01] => {") > 100
+    # Any host's results: the aio scenario runs these checks on its own hosts.
+    assert len(re.findall(r"ok: \[[^\]]+\] => \{", text)) > 100
     scanned = [log] + [
         path
         for root in (EPHEMERAL, pathlib.Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]) / ".cache")
