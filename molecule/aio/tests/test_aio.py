@@ -13,9 +13,7 @@ import subprocess
 import time
 import uuid
 
-import openstack
 import pytest
-import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
@@ -39,27 +37,6 @@ def compute():
     hosts = json.loads(inventory.stdout)["computes"]["hosts"]
     assert len(hosts) == 1, hosts
     return hosts[0]
-
-
-@pytest.fixture(scope="module")
-def secrets():
-    return yaml.safe_load((EPHEMERAL / "passwords.yml").read_text())
-
-
-@pytest.fixture(scope="module")
-def cloud(secrets):
-    conn = openstack.connect(
-        auth_url=f"http://{VIP}:5000/v3",
-        username="admin",
-        password=secrets["keystone_admin_password"],
-        project_name="admin",
-        user_domain_name="Default",
-        project_domain_name="Default",
-        region_name="RegionOne",
-        interface="public",
-    )
-    yield conn
-    conn.close()
 
 
 def playbook(name, *args):

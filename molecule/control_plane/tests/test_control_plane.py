@@ -43,27 +43,6 @@ SECRET_FILES = {
 }
 
 
-@pytest.fixture(scope="module")
-def secrets():
-    return yaml.safe_load((EPHEMERAL / "passwords.yml").read_text())
-
-
-@pytest.fixture(scope="module")
-def cloud(secrets):
-    conn = openstack.connect(
-        auth_url=f"http://{VIP}:5000/v3",
-        username="admin",
-        password=secrets["keystone_admin_password"],
-        project_name="admin",
-        user_domain_name="Default",
-        project_domain_name="Default",
-        region_name="RegionOne",
-        interface="public",
-    )
-    yield conn
-    conn.close()
-
-
 def listeners(host):
     """[(address, port, process)] of the host's listening TCP sockets."""
     out = []
