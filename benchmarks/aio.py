@@ -74,8 +74,8 @@ def category(data: dict) -> str | None:
     return None
 
 
-def host_results(run_dir: Path) -> list[tuple[str, str, float, float]]:
-    """(host, task, start, end) of every finished task on every host, in seconds."""
+def host_results(run_dir: Path) -> list[tuple[str, str, float, float, str | None]]:
+    """(host, task, start, end, floor category) of every finished task on every host."""
     out = []
     for event in events(run_dir):
         data = event.get("event_data") or {}
