@@ -82,11 +82,20 @@ ansible_facts:
         memory_cgroup:
           description: Whether the running kernel accounts memory per cgroup.
           type: bool
+        emulated:
+          description:
+            - Whether the host's architecture is emulated in user mode (qemu-user),
+              as on a lab's ARM64 host on an x86_64 machine. Every process there
+              is slow to start, which host_prep takes into account.
+          type: bool
 """
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.dozencloud.cloud.plugins.module_utils.arch import arch_names
+from ansible_collections.dozencloud.cloud.plugins.module_utils.cpu import parse_cpuinfo
+from ansible_collections.dozencloud.cloud.plugins.module_utils.host import detect_emulation
 
 # linux/capability.h
 CAPABILITY_BITS = {
@@ -148,7 +157,15 @@ def sysctl_writable(key, access=os.access):
     return access(path, os.W_OK)
 
 
-def gather(sysctl_keys, read=read, exists=os.path.exists, access=os.access):
+def emulated(machine, read=read):
+    """Whether uname's architecture is emulated in user mode (see module_utils.host)."""
+    processors, _platform = parse_cpuinfo(read("/proc/cpuinfo"))
+    qemu = arch_names(machine).get("qemu")
+    binfmt = read(f"/proc/sys/fs/binfmt_misc/qemu-{qemu}") if qemu else None
+    return detect_emulation(machine, processors, read("/proc/interrupts"), binfmt)[0]
+
+
+def gather(sysctl_keys, read=read, exists=os.path.exists, access=os.access, machine=None):
     container = detect_container(read("/run/systemd/container"), read("/proc/1/environ"))
     caps = effective_capabilities(read("/proc/self/status"))
     return {
@@ -163,6 +180,7 @@ def gather(sysctl_keys, read=read, exists=os.path.exists, access=os.access):
         "memory_cgroup": memory_cgroup(
             read("/proc/cgroups"), read("/sys/fs/cgroup/cgroup.controllers")
         ),
+        "emulated": emulated(machine or os.uname().machine, read),
     }
 
 

@@ -90,3 +90,26 @@ def test_sshd_hardened(host):
 def test_kernel_cmdline_reported_not_faked(host):
     # Lab hosts share the lab machine's kernel: no GRUB drop-in appears.
     assert not host.file("/etc/default/grub.d/60-dozencloud.cfg").exists
+
+
+def test_python_bytecode_deferred_only_where_emulated(host):
+    """On the qemu-user host, py3compile queues and apt's hook compiles once dpkg is done."""
+    emulated = EXPECTED_ARCH[_name(host)] == "aarch64"
+    diversions = host.check_output("dpkg-divert --list /usr/bin/py3compile")
+    hook = host.file("/etc/apt/apt.conf.d/80dozencloud-py3compile")
+    if emulated:
+        assert "/usr/bin/py3compile.real" in diversions
+        assert host.file("/usr/bin/py3compile").content_string.startswith("#!/bin/sh")
+        assert "dozen-py3compile-flush" in hook.content_string
+    else:
+        assert diversions == ""
+        assert not hook.exists
+    # Either way a package's modules end up compiled, with nothing left queued.
+    pyc = "/usr/lib/python3/dist-packages/__pycache__/six.cpython-311.pyc"
+    host.run_expect([0], f"rm -f {pyc}")
+    host.run_expect([0], "apt-get install --reinstall -y -q python3-six")
+    assert host.file(pyc).exists
+    assert not host.file("/var/lib/dozencloud/py3compile.queue").exists
+    # Called by hand, outside a maintainer script, py3compile compiles at once.
+    host.run_expect([0], f"rm -f {pyc} && py3compile -p python3-six")
+    assert host.file(pyc).exists
