@@ -152,6 +152,7 @@ class Host:
                 mask.symlink_to("/dev/null")
         if self.spec.arch != system.host_dpkg_arch():
             self._emulation_dropins(root)
+            self._zipimport_cache(root)
 
     @staticmethod
     def _emulation_dropins(root: Path) -> None:
@@ -180,6 +181,26 @@ class Host:
                     conf.parent.mkdir(parents=True, exist_ok=True)
                     if not conf.exists() or conf.read_text() != dropin:
                         conf.write_text(dropin)
+
+    @staticmethod
+    def _zipimport_cache(root: Path) -> None:
+        """Let the host's Python keep the bytecode of modules it imports from zips.
+
+        Ansible runs each task's module from a zip, and zipimport compiles the
+        module's Python sources on every run; under qemu-user that is most of a
+        task's cost (docs/lab.md). See dozencloud/lab/zipcache.py.
+        """
+        source = Path(__file__).with_name("zipcache.py").read_text()
+        pth = "import dozen_lab_zipcache; dozen_lab_zipcache.install()\n"
+        for stdlib in sorted((root / "usr/lib").glob("python3.*")):
+            if not (stdlib / "site.py").is_file():
+                continue
+            target = root / "usr/local/lib" / stdlib.name / "dist-packages"
+            target.mkdir(parents=True, exist_ok=True)
+            for name, text in (("dozen_lab_zipcache.py", source), ("dozen_lab_zipcache.pth", pth)):
+                path = target / name
+                if not path.exists() or path.read_text() != text:
+                    path.write_text(text)
 
     def host_public_keys(self) -> list[str]:
         etc = self.paths.rootfs / "etc/ssh"

@@ -84,6 +84,16 @@ def test_setuid_binaries_run_with_their_owner_s_uid(lab, dozen, host):
     assert ssh(dozen, host, script).stdout.strip() == "0"
 
 
+def test_emulated_hosts_cache_zipimport_bytecode(lab, dozen):
+    # Ansible's modules run from zips; under qemu-user the lab keeps their
+    # compiled code (dozencloud/lab/zipcache.py). Native hosts are untouched.
+    script = (
+        "python3 -c 'import sys, zipimport; print(zipimport.zipimporter not in sys.path_hooks)'"
+    )
+    assert ssh(dozen, "lc-arm64", script).stdout.strip() == "True"
+    assert ssh(dozen, "lc-amd64", script).stdout.strip() == "False"
+
+
 def test_hosts_reach_each_other_by_name(lab, dozen):
     assert ssh(dozen, "lc-amd64", "ping -c1 -W2 lc-arm64", check=False).returncode == 0
 
