@@ -28,6 +28,10 @@ def cloud(secrets):
         project_domain_name="Default",
         region_name="RegionOne",
         interface="public",
+        # A connection the VIP drops, or a 503 while a service restarts, is
+        # retried by keystoneauth instead of failing a check.
+        connect_retries=3,
+        status_code_retries=3,
     )
     yield conn
     conn.close()
