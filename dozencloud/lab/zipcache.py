@@ -14,8 +14,9 @@ task on an ARM64 lab host (docs/lab.md, "Experiments").
 ``.pth`` file that imports it, so every Python there installs
 ``CachingZipImporter`` in place of zipimport's importer. It keeps each
 compiled module in ``/var/cache/dozencloud/zipimport`` (root only), one file
-per path inside the zip and interpreter cache tag, holding the source it was
-compiled from; a module whose source differs is compiled again. Only the
+per path inside the zip, interpreter cache tag and optimisation level (-O),
+holding the source it was compiled from; a module whose source differs is
+compiled again. Only the
 compiling changes: the same code runs, from the same zip, with its file name.
 (No hashlib: starting OpenSSL would cost more under qemu-user than it saves.)
 
@@ -24,6 +25,7 @@ Standard library only; any failure falls back to zipimport's own behaviour.
 
 import marshal
 import os
+import stat
 import sys
 import types
 import zipimport
@@ -48,6 +50,15 @@ def _retarget(code, filename):
         _retarget(c, filename) if isinstance(c, types.CodeType) else c for c in code.co_consts
     )
     return code.replace(co_filename=filename, co_consts=consts)
+
+
+def _trusted(directory):
+    """Whether directory is a real directory that only this process's user can write."""
+    try:
+        info = os.lstat(directory)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o022
 
 
 class CachingZipImporter(zipimport.zipimporter):
@@ -75,8 +86,11 @@ class CachingZipImporter(zipimport.zipimporter):
             return super().get_code(fullname)
         source = source.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         inner = path[len(self.archive) :].strip(os.sep).replace(os.sep, "%")
-        cached = os.path.join(self.cache_dir, f"{inner}.{sys.implementation.cache_tag}")
+        tag = f"{sys.implementation.cache_tag}.opt{sys.flags.optimize}"
+        cached = os.path.join(self.cache_dir, f"{inner}.{tag}")
         try:
+            if not _trusted(self.cache_dir):
+                raise OSError("cache directory not owned by this user alone")
             with open(cached, "rb") as handle:
                 kept_source, code = marshal.load(handle)
             if kept_source == source and isinstance(code, types.CodeType):

@@ -122,10 +122,10 @@ def walk(path):
 
 def select(spec, info_dir=DPKG_INFO):
     """The .py files one invocation asks to compile."""
+    roots = [p.rstrip("/") for p in spec["paths"]]
     if spec["package"] is not None:
         files = package_files(spec["package"], info_dir)
-        if spec["paths"]:
-            roots = [p.rstrip("/") for p in spec["paths"]]
+        if roots:
             files = [f for f in files if any(f == r or f.startswith(r + "/") for r in roots)]
         else:
             files = [f for f in files if is_public_for_this_python(f)]
@@ -135,10 +135,19 @@ def select(spec, info_dir=DPKG_INFO):
     for path in files:
         if not path.endswith(".py") or "/__pycache__/" in path:
             continue
-        if any(p.match(path) for p in spec["exclude"]):
+        if excluded(path, roots, spec["exclude"]):
             continue
         selected.append(path)
     return selected
+
+
+def excluded(path, roots, patterns):
+    """Whether a -X pattern matches the path, or its path below a DIR (as py3compile tests)."""
+    names = [path]
+    for root in roots:
+        if path.startswith(root + "/"):
+            names += [path[len(root) :], path[len(root) + 1 :]]
+    return any(p.match(name) for p in patterns for name in names)
 
 
 def up_to_date(source, cache):
@@ -192,8 +201,8 @@ def take_queue(queue):
         os.rename(queue, taken)
     except FileNotFoundError:
         return None, None
-    with open(taken) as handle:
-        return taken, handle.read()
+    with open(taken, "rb") as handle:
+        return taken, handle.read().decode("utf-8", "surrogateescape")
 
 
 def compile_queued(text, real, info_dir, run, log):
@@ -204,12 +213,18 @@ def compile_queued(text, real, info_dir, run, log):
         spec = parse_invocation(args)
         try:
             paths = select(spec, info_dir) if spec else None
-        except (LookupError, OSError) as err:
+        except LookupError as err:  # the package is gone again: nothing to compile
+            print(f"dozen-py3compile-flush: {' '.join(args)}: {err}", file=log or sys.stderr)
+            continue
+        except (OSError, UnicodeError) as err:
             print(f"dozen-py3compile-flush: {' '.join(args)}: {err}", file=log or sys.stderr)
             paths = None
         if paths is None:
             handed += 1
-            run([real, *args], check=False)
+            try:
+                run([real, *args], check=False)
+            except OSError as err:  # one bad record must not hold up the others
+                print(f"dozen-py3compile-flush: {real}: {err}", file=log or sys.stderr)
             continue
         done, bad = compile_files(paths, spec["force"], spec["optimize"], log)
         compiled += done

@@ -2,10 +2,12 @@
 
 import importlib
 import importlib.util
+import subprocess
 import sys
 import traceback
 import zipfile
 import zipimport
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +141,36 @@ def test_imports_through_sys_path(tmp_path, monkeypatch):
     assert len(list((tmp_path / "cache").iterdir())) == 2
     for name in ("top", "pkg"):
         sys.modules.pop(name, None)
+
+
+def test_optimisation_levels_are_kept_apart(tmp_path):
+    """A -O process must not run code compiled with asserts, nor the reverse."""
+    archive = make_zip(tmp_path / "lib.zip", {"checked.py": "assert False, 'asserts run'\n"})
+    script = (
+        "import sys\n"
+        "from dozencloud.lab import zipcache\n"
+        f"zipcache.CachingZipImporter.cache_dir = {str(tmp_path / 'cache')!r}\n"
+        "zipcache.install()\n"
+        f"sys.path.insert(0, {archive!r})\n"
+        "try:\n"
+        "    import checked\n"
+        "    print('skipped')\n"
+        "except AssertionError as err:\n"
+        "    print(err)\n"
+    )
+    root = str(Path(zipcache.__file__).resolve().parents[2])
+
+    def run(*flags):
+        argv = [sys.executable, *flags, "-c", script]
+        out = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+    assert [run(), run("-O"), run(), run("-O")] == ["asserts run", "skipped"] * 2
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+
+
+def test_a_cache_others_can_write_is_not_read(importer_for, compiles, tmp_path):
+    load(importer_for("a.zip"), "pkg")
+    (tmp_path / "cache").chmod(0o777)
+    load(importer_for("b.zip"), "pkg")
+    assert len(compiles) == 2

@@ -156,16 +156,39 @@ def test_flush_compiles_once_and_reports_what_failed(site, capsys):
     assert "1 modules compiled" in changed
 
 
-def test_what_it_cannot_do_goes_to_the_real_py3compile(site):
+def test_what_it_cannot_do_goes_to_the_real_py3compile(site, capsys):
     queue = site["root"] / "queue"
     queue_call(queue, "--bogus", "-p", "python3-foo")
-    queue_call(queue, "-p", "not-installed")
+    queue_call(queue, "-p", "removed-since")
+    queue_call(queue, "-V")
     handed = []
-    summary = flush_mod.flush(
-        str(queue), "/real", str(site["info"]), lambda a, **_: handed.append(a)
-    )
-    assert handed == [["/real", "--bogus", "-p", "python3-foo"], ["/real", "-p", "not-installed"]]
+
+    def run(args, **_):
+        handed.append(args)
+        if args[1] == "-V":
+            raise OSError("cannot run")
+
+    summary = flush_mod.flush(str(queue), "/real", str(site["info"]), run)
+    assert handed == [["/real", "--bogus", "-p", "python3-foo"], ["/real", "-V"]]
     assert summary.endswith("2 handed to py3compile")
+    err = capsys.readouterr().err
+    assert "no files for package removed-since" in err
+    assert "/real: cannot run" in err
+    assert not queue.exists()
+
+
+def test_exclusions_match_below_the_directory_too(site):
+    for pattern in ("skip.*", "/skip.*", ".*/skipme\\.py"):
+        spec = flush_mod.parse_invocation([str(site["private"]), "-X", pattern])
+        assert flush_mod.select(spec, str(site["info"])) == [str(site["private"] / "tool.py")]
+
+
+def test_a_queue_that_is_not_utf8_is_read(site):
+    queue = site["root"] / "queue"
+    queue.write_bytes(b"-p\npython3-foo\n\n" + str(site["private"]).encode() + b"/\xff.py\n\n")
+    summary = flush_mod.flush(str(queue), "/real", str(site["info"]), lambda a, **_: None)
+    assert summary.startswith("dozen-py3compile-flush: 2 queued py3compile calls: 1 modules")
+    assert not queue.exists()
 
 
 def test_nothing_queued(tmp_path):
@@ -178,9 +201,9 @@ def test_a_failed_flush_puts_the_queue_back(site):
     queue_call(queue, "-p", "python3-foo")
 
     def broken_run(args, **_):
-        raise OSError("no py3compile.real")
+        raise RuntimeError("interrupted")
 
-    with pytest.raises(OSError):
+    with pytest.raises(RuntimeError):
         flush_mod.flush(str(queue), "/real", str(site["info"]), broken_run)
     assert flush_mod.parse_queue(queue.read_text()) == [["--bogus"], ["-p", "python3-foo"]]
     assert list(site["root"].glob("queue.*")) == []
