@@ -202,6 +202,22 @@ def detect_emulation(machine, processors, interrupts, binfmt):
     return True, "qemu-user", "; ".join(evidence)
 
 
+def emulation(machine, read_text, processors=None, interrupts=None):
+    """``detect_emulation`` for the running host, reading what it needs with read_text.
+
+    processors (parsed /proc/cpuinfo) and interrupts (/proc/interrupts) are
+    read here unless the caller has them already; binfmt_misc's entry is the
+    one qemu-user registers for machine.
+    """
+    if processors is None:
+        processors, _platform = parse_cpuinfo(read_text("/proc/cpuinfo"))
+    if interrupts is None:
+        interrupts = read_text("/proc/interrupts")
+    qemu = arch_names(machine).get("qemu")
+    binfmt = read_text(f"/proc/sys/fs/binfmt_misc/qemu-{qemu}") if qemu else None
+    return detect_emulation(machine, processors, interrupts, binfmt)
+
+
 def gic_version(interrupts):
     """GIC architecture version from /proc/interrupts chip names, or None.
 
@@ -306,8 +322,7 @@ def gather_host_facts(reader):
     family = arch_family(machine)
     processors, _platform = parse_cpuinfo(reader.read_text("/proc/cpuinfo"))
     interrupts = reader.read_text("/proc/interrupts")
-    binfmt = reader.read_text(f"/proc/sys/fs/binfmt_misc/qemu-{arch.get('qemu')}")
-    emulated, emulator, evidence = detect_emulation(machine, processors, interrupts, binfmt)
+    emulated, emulator, evidence = emulation(machine, reader.read_text, processors, interrupts)
 
     if emulated:
         cpu = {

@@ -93,9 +93,7 @@ ansible_facts:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.dozencloud.cloud.plugins.module_utils.arch import arch_names
-from ansible_collections.dozencloud.cloud.plugins.module_utils.cpu import parse_cpuinfo
-from ansible_collections.dozencloud.cloud.plugins.module_utils.host import detect_emulation
+from ansible_collections.dozencloud.cloud.plugins.module_utils.host import emulation
 
 # linux/capability.h
 CAPABILITY_BITS = {
@@ -159,10 +157,7 @@ def sysctl_writable(key, access=os.access):
 
 def emulated(machine, read=read):
     """Whether uname's architecture is emulated in user mode (see module_utils.host)."""
-    processors, _platform = parse_cpuinfo(read("/proc/cpuinfo"))
-    qemu = arch_names(machine).get("qemu")
-    binfmt = read(f"/proc/sys/fs/binfmt_misc/qemu-{qemu}") if qemu else None
-    return detect_emulation(machine, processors, read("/proc/interrupts"), binfmt)[0]
+    return emulation(machine, read)[0]
 
 
 def gather(sysctl_keys, read=read, exists=os.path.exists, access=os.access, machine=None):
