@@ -37,6 +37,10 @@ PUBLIC_DIR_RE = re.compile(r".*?/usr/lib/python(\d(?:\.\d+)?)/(?:site|dist)-pack
 VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
+def warn(message, log=None):
+    print(f"dozen-py3compile-flush: {message}", file=log or sys.stderr)
+
+
 def parse_queue(text):
     """Split the queue's text into invocations: lists of arguments."""
     invocations = []
@@ -187,10 +191,10 @@ def compile_files(paths, force, optimize, log=None):
         except py_compile.PyCompileError as err:
             failed += 1
             why = f"{err.exc_type_name}: {err.exc_value}"
-            print(f"dozen-py3compile-flush: {source}: {why}", file=log or sys.stderr)
+            warn(f"{source}: {why}", log)
         except OSError as err:
             failed += 1
-            print(f"dozen-py3compile-flush: {source}: {err}", file=log or sys.stderr)
+            warn(f"{source}: {err}", log)
     return compiled, failed
 
 
@@ -214,17 +218,17 @@ def compile_queued(text, real, info_dir, run, log):
         try:
             paths = select(spec, info_dir) if spec else None
         except LookupError as err:  # the package is gone again: nothing to compile
-            print(f"dozen-py3compile-flush: {' '.join(args)}: {err}", file=log or sys.stderr)
+            warn(f"{' '.join(args)}: {err}", log)
             continue
         except (OSError, UnicodeError) as err:
-            print(f"dozen-py3compile-flush: {' '.join(args)}: {err}", file=log or sys.stderr)
+            warn(f"{' '.join(args)}: {err}", log)
             paths = None
         if paths is None:
             handed += 1
             try:
                 run([real, *args], check=False)
             except OSError as err:  # one bad record must not hold up the others
-                print(f"dozen-py3compile-flush: {real}: {err}", file=log or sys.stderr)
+                warn(f"{real}: {err}", log)
             continue
         done, bad = compile_files(paths, spec["force"], spec["optimize"], log)
         compiled += done
@@ -252,11 +256,10 @@ def flush(queue=QUEUE, real=REAL, info_dir=DPKG_INFO, run=subprocess.run, log=No
 
 
 def main():
-    os.environ.pop("SOURCE_DATE_EPOCH", None)
     try:
         summary = flush()
     except Exception as err:  # never fail apt for bytecode
-        print(f"dozen-py3compile-flush: {err}; the queue stays for the next run", file=sys.stderr)
+        warn(f"{err}; the queue stays for the next run")
         return 0
     if summary and "-v" in sys.argv[1:]:
         print(summary)
