@@ -48,6 +48,11 @@ def add_parser(sub) -> None:
         )
         p.add_argument("--vault-password-file", type=Path)
         p.add_argument(
+            "--strategy",
+            help="Ansible's execution strategy (default: $ANSIBLE_STRATEGY, else ansible.cfg's "
+            "mitogen_linear); linear goes back to Ansible's own",
+        )
+        p.add_argument(
             "--run-dir",
             type=Path,
             help="keep the run here (default: $DOZEN_RUN_DIR, else runs/<UTC time>-<command>)",
@@ -65,6 +70,7 @@ def options_from(args) -> runner.Options:
         diff=args.diff,
         verbosity=args.verbose,
         vault_password_file=args.vault_password_file,
+        strategy=args.strategy,
     )
 
 
@@ -77,6 +83,7 @@ def record_argv(args) -> list[str]:
         ("--skip-tags", args.skip_tags),
         ("--vault-password-file", args.vault_password_file),
         ("--run-dir", args.run_dir),
+        ("--strategy", args.strategy),
     ):
         if value:
             argv += [flag, str(value)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import configparser
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -65,6 +66,8 @@ class Options:
     diff: bool = False
     verbosity: int = 0
     vault_password_file: Path | None = None
+    # Ansible's execution strategy; None keeps ANSIBLE_STRATEGY, else ansible.cfg's.
+    strategy: str | None = None
 
 
 @dataclass
@@ -458,20 +461,48 @@ def ansible_playbook_args(options: Options, inventory: Path | str, vault: Path |
     return args
 
 
-def runner_envvars(root: Path, *, color: bool) -> dict[str, str]:
+def _cfg(root: Path) -> configparser.ConfigParser:
+    cfg = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",))
+    cfg.read(root / "ansible.cfg")
+    return cfg
+
+
+def effective_strategy(root: Path, chosen: str | None) -> str:
+    """The strategy ansible-playbook will use: the option, ANSIBLE_STRATEGY, ansible.cfg, linear."""
+    return (
+        chosen
+        or os.environ.get("ANSIBLE_STRATEGY")
+        or _cfg(root).get("defaults", "strategy", fallback="")
+        or "linear"
+    )
+
+
+def check_strategy(strategy: str) -> None:
+    """Refuse a Mitogen strategy that this interpreter cannot load, before anything runs."""
+    mitogen = strategy.rsplit(".", 1)[-1].startswith("mitogen")
+    if mitogen and importlib.util.find_spec("ansible_mitogen") is None:
+        raise UsageError(
+            f"the strategy is {strategy}, but Mitogen is not installed in {sys.prefix}. "
+            "Fix: run scripts/bootstrap (it installs the pinned mitogen and links its "
+            "plugins as .mitogen), or run without it: --strategy linear "
+            "(or ANSIBLE_STRATEGY=linear)"
+        )
+
+
+def runner_envvars(root: Path, *, color: bool, strategy: str | None = None) -> dict[str, str]:
     """Environment that keeps the project's ansible.cfg in charge under ansible-runner."""
     # ansible-playbook from this interpreter's environment, even without an activated venv.
     path = [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
     env = {"PATH": os.pathsep.join(filter(None, path))}
+    if strategy:
+        env["ANSIBLE_STRATEGY"] = strategy
     cfg_path = root / "ansible.cfg"
     if cfg_path.is_file():
         env["ANSIBLE_CONFIG"] = str(cfg_path)
         # ansible-runner sets ANSIBLE_HOST_KEY_CHECKING=False unless the environment
         # has it, and the environment beats ansible.cfg: restate the file's choice.
         if "ANSIBLE_HOST_KEY_CHECKING" not in os.environ:
-            cfg = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";",))
-            cfg.read(cfg_path)
-            checking = cfg.get("defaults", "host_key_checking", fallback="True")
+            checking = _cfg(root).get("defaults", "host_key_checking", fallback="True")
             env["ANSIBLE_HOST_KEY_CHECKING"] = checking
     if not color and "ANSIBLE_FORCE_COLOR" not in os.environ:
         env["ANSIBLE_NOCOLOR"] = "True"
@@ -561,6 +592,8 @@ def run_playbook(
         vault = (cwd / options.vault_password_file).resolve()
         if not vault.is_file():
             raise UsageError(f"vault password file not found: {options.vault_password_file}")
+    strategy = effective_strategy(root, options.strategy)
+    check_strategy(strategy)
     secrets = SecretVars(_extra_var_items(options.extra_vars, cwd))
     run_dir = resolve_run_dir(run_dir, root, command, cwd).resolve()
     run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -572,6 +605,7 @@ def run_playbook(
         "playbook": str(playbook.resolve()),
         "inventory": str(inventory),
         "run_dir": str(run_dir),
+        "strategy": strategy,
         "started": _now(),
     }
     status, rc = "error", None
@@ -597,7 +631,7 @@ def run_playbook(
                 project_dir=str(root),  # cwd of ansible-playbook: the project's ansible.cfg
                 playbook=str(playbook.resolve()),
                 cmdline=shlex.join(args + secrets.args()),
-                envvars=runner_envvars(root, color=tty),
+                envvars=runner_envvars(root, color=tty, strategy=options.strategy),
                 settings={"pexpect_timeout": _POLL_SECONDS},
                 # Any value but "jsonfile": ansible-runner would otherwise point the fact
                 # cache at the run dir, overriding ansible.cfg's shared cache.

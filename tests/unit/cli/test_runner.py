@@ -537,3 +537,83 @@ def test_a_run_without_a_report_prints_none():
     assert "REPORT" not in runner.render_report(
         progress, status="successful", rc=0, run_dir=Path("/r")
     )
+
+
+# -- the execution strategy ----------------------------------------------------
+
+
+def test_strategy_comes_from_the_option_then_the_environment_then_ansible_cfg(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("ANSIBLE_STRATEGY", raising=False)
+    assert runner.effective_strategy(tmp_path, None) == "linear"
+    (tmp_path / "ansible.cfg").write_text("[defaults]\nstrategy = mitogen_linear ; fast\n")
+    assert runner.effective_strategy(tmp_path, None) == "mitogen_linear"
+    monkeypatch.setenv("ANSIBLE_STRATEGY", "free")
+    assert runner.effective_strategy(tmp_path, None) == "free"
+    assert runner.effective_strategy(tmp_path, "linear") == "linear"
+    env = runner.runner_envvars(tmp_path, color=False, strategy="linear")
+    assert env["ANSIBLE_STRATEGY"] == "linear"
+    assert "ANSIBLE_STRATEGY" not in runner.runner_envvars(tmp_path, color=False)
+
+
+def test_a_mitogen_strategy_without_mitogen_is_refused_before_running(
+    site, inventory, monkeypatch, capsys
+):
+    (site / "playbooks" / "deploy.yml").write_text("[]\n")
+    (site / "playbooks" / "site.yml").write_text("[]\n")
+    real = runner.importlib.util.find_spec
+    monkeypatch.setattr(
+        runner.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "ansible_mitogen" else real(name, *a),
+    )
+    code = cli.main(["deploy", "-i", str(inventory), "--strategy", "mitogen_linear"])
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "the strategy is mitogen_linear, but Mitogen is not installed" in err
+    assert "--strategy linear" in err
+    assert not (site / "runs").exists()
+
+
+@pytest.mark.parametrize("strategy", ["mitogen_linear", "linear"])
+def test_the_project_runs_under_its_strategy_and_records_it(
+    tmp_path, inventory, strategy, monkeypatch
+):
+    """With the project's own ansible.cfg: Mitogen by default, Ansible's linear on request."""
+    monkeypatch.delenv("ANSIBLE_STRATEGY", raising=False)
+    playbook = write(
+        tmp_path / "strategy.yml",
+        """\
+        - name: Show the strategy
+          hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: Name the process that ran the module
+              ansible.builtin.shell: "tr '\\\\0' ' ' < /proc/$PPID/cmdline"
+              changed_when: false
+              register: parent
+            - name: Report it
+              ansible.builtin.set_stats:
+                data: {parent: "{{ parent.stdout }}"}
+                per_host: false
+        """,
+    )
+    out = io.StringIO()
+    result = runner.run_playbook(
+        playbook,
+        runner.Options(
+            inventory=inventory, strategy=None if strategy == "mitogen_linear" else strategy
+        ),
+        command="test",
+        run_dir=tmp_path / "run",
+        stream=out,
+        tty=False,
+        project_dir=Path(__file__).resolve().parents[3],
+    )
+    assert result.exit_code == 0, out.getvalue()
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["strategy"] == strategy
+    # Mitogen runs modules in its own interpreter on the host, which names itself.
+    assert ("(mitogen:" in summary["report"]["parent"]) == (strategy == "mitogen_linear")
