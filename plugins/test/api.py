@@ -26,12 +26,18 @@ def transient_api_failure(result):
     """Whether a task result failed because the connection, not the request, failed.
 
     A failure without a message is an exception the module did not catch, as
-    keystoneauth's connection errors are: it counts as transient too.
+    keystoneauth's connection errors are: it counts as transient too. Under
+    Mitogen such an exception arrives as "Module result deserialization
+    failed" with the traceback in module_stderr, whose last line is the
+    exception: that line is searched as well.
     """
     if not isinstance(result, dict) or not result.get("failed"):
         return False
     message = result.get("msg")
-    return message is None or bool(TRANSIENT.search(str(message)))
+    if message is None:
+        return True
+    stderr = str(result.get("module_stderr") or "").strip().splitlines()
+    return any(TRANSIENT.search(text) for text in (str(message), stderr[-1] if stderr else ""))
 
 
 class TestModule:

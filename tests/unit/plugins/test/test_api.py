@@ -1,5 +1,8 @@
 """The transient_api_failure test: which failed API calls verify retries."""
 
+import json
+from pathlib import Path
+
 import pytest
 from ansible_collections.dozencloud.cloud.plugins.test import api
 from ansible_collections.dozencloud.cloud.plugins.test.api import transient_api_failure
@@ -25,6 +28,16 @@ def test_connection_failures_are_transient(msg):
 
 def test_a_failure_without_a_message_is_transient():
     assert transient_api_failure({"failed": True, "exception": "ConnectFailure"}) is True
+
+
+def test_an_uncaught_connection_error_under_mitogen_is_transient():
+    """Recorded from verify's server_info on the aio lab under mitogen_linear (2026-12-04)."""
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "api"
+    result = json.loads((path / "mitogen-server-info-connect-failure.json").read_text())
+    assert result["msg"].startswith("Module result deserialization failed")
+    assert transient_api_failure(result) is True
+    other = dict(result, module_stderr="Traceback ...\nKeyError: 'compute_host'\n")
+    assert transient_api_failure(other) is False
 
 
 @pytest.mark.parametrize(
