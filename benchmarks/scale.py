@@ -102,12 +102,13 @@ def converge(work: Path, strategy: str) -> dict:
         ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
         ANSIBLE_STRATEGY=strategy,
         ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-        ANSIBLE_CALLBACKS_ENABLED="",
+        # The json callback writes one document; profile_tasks (ansible.cfg) prints around it.
+        ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
     )
     cpu0, t0 = children_cpu(), time.monotonic()
     proc = sh([BIN / "ansible-playbook", "-i", work / "lab.yml", work / "prepare.yml"], env)
     wall, cpu = time.monotonic() - t0, children_cpu() - cpu0
-    stats = json.loads(proc.stdout[proc.stdout.index("{") :])["stats"]
+    stats = json.JSONDecoder().raw_decode(proc.stdout[proc.stdout.index("{") :])[0]["stats"]
     host_tasks = sum(s["ok"] + s["skipped"] + s["failures"] for s in stats.values())
     return {
         "strategy": strategy,
