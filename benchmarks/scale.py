@@ -66,13 +66,15 @@ SIZES = {
 
 
 def topology(n_amd64: int, n_arm64: int) -> str:
+    # The site needs a controller: a lone arm64 host is one as well.
+    arm64_groups = "[computes]" if n_amd64 else "[controllers, computes]"
     hosts = [
         f"  - {{name: sx{i:02d}, arch: amd64, address: {NETWORK}.{11 + i}, memory: 1G, "
         "groups: [controllers]}"
         for i in range(n_amd64)
     ] + [
         f"  - {{name: sa{i:02d}, arch: arm64, address: {NETWORK}.{111 + i}, memory: 1G, "
-        "groups: [computes]}"
+        f"groups: {arm64_groups}}}"
         for i in range(n_arm64)
     ]
     return (
@@ -85,7 +87,8 @@ def topology(n_amd64: int, n_arm64: int) -> str:
 def sh(argv, env=None):
     proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
-        out = (proc.stdout + proc.stderr)[-8000:]
+        failures = [line for line in proc.stdout.splitlines() if '"msg"' in line][-5:]
+        out = "\n".join(failures) or (proc.stdout + proc.stderr)[-4000:]
         sys.exit(f"{' '.join(map(str, argv))} failed:\n{out}")
     return proc
 
