@@ -20,7 +20,7 @@ def test_recorded_host(fact_runs, case):
     assert run.recap, run.describe()
     assert all(counts["changed"] == 0 for counts in run.recap.values()), run.describe()
     assert all(counts["unreachable"] == 0 for counts in run.recap.values()), run.describe()
-    assert "[WARNING]" not in run.output, run.describe()
+    assert not run.warnings, run.describe()
     assert run.secrets
     assert not run.leaked(), f"{run.leaked()} of the site shown"
     if not fragments:
