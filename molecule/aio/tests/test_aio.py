@@ -54,7 +54,9 @@ def lab(*args):
     topology = EPHEMERAL / "lab.yml"
     env = dict(os.environ, DOZEN_LAB_TOPOLOGY=str(topology))
     argv = [BIN / "dozen", "lab", *args]
-    return subprocess.run(argv, env=env, check=True, text=True, capture_output=True).stdout
+    proc = subprocess.run(argv, env=env, text=True, capture_output=True)
+    assert proc.returncode == 0, f"dozen lab {' '.join(args)}: rc {proc.returncode}\n{proc.stderr}"
+    return proc.stdout
 
 
 def on(host, command):
