@@ -311,7 +311,9 @@ class Host:
 
     def kill(self) -> None:
         """Hard stop: every process of the host, at once (a fault, or the fallback)."""
-        for _ in range(50):
+        # A host with a guest's gigabytes mapped can take seconds to die
+        # on a loaded machine; give it 30 s before calling it stuck.
+        for _ in range(300):
             pids = system.cgroup_pids(self.name)
             if not pids:
                 break

@@ -168,7 +168,9 @@ def cgroup_remove(host: str) -> None:
 
 
 def _rmdir_retry(d: Path) -> None:
-    for _ in range(50):
+    # Processes just killed leave their cgroup only once the kernel has
+    # torn them down, which takes seconds for a big one on a loaded machine.
+    for _ in range(150):
         try:
             d.rmdir()
             return
