@@ -21,6 +21,9 @@ from dozencloud.lab.system import LabError
 from dozencloud.lab.topology import LabHost, Topology
 
 POWEROFF_TIMEOUT = 90.0
+# A host with a guest's gigabytes mapped can take seconds to die on a loaded
+# machine: this long before its processes count as stuck.
+KILL_TIMEOUT = 30.0
 
 
 @dataclass
@@ -311,9 +314,7 @@ class Host:
 
     def kill(self) -> None:
         """Hard stop: every process of the host, at once (a fault, or the fallback)."""
-        # A host with a guest's gigabytes mapped can take seconds to die
-        # on a loaded machine; give it 30 s before calling it stuck.
-        for _ in range(300):
+        for _ in range(int(KILL_TIMEOUT / 0.1)):
             pids = system.cgroup_pids(self.name)
             if not pids:
                 break
