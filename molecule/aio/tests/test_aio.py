@@ -1,9 +1,10 @@
 """The all-in-one site end to end: an aarch64 UEFI guest on the ARM64 compute.
 
-Runs after converge and idempotence, in file order: foreign and untagged
-images find no host; killed nova-compute is healed by systemd; then one test
-guest's whole life: verify.yml boots and checks it, the compute host restarts
-with its UEFI variable kept, and verify.yml deletes it with its NVRAM.
+Runs after converge and idempotence, in file order: first one test guest's
+whole life (verify.yml boots and checks it, the compute host restarts with
+its UEFI variable kept, verify.yml deletes it with its NVRAM), which leaves
+verify.yml's flavor and network for the rest; then foreign and untagged
+images find no host, and killed nova-compute is healed by systemd.
 """
 
 import json
@@ -75,6 +76,43 @@ def wait_for(what, check, timeout, every=5):
     pytest.fail(f"{what}: not after {timeout} s")
 
 
+def test_the_guest_boots_through_aavmf_survives_a_compute_restart_and_is_deleted(cloud, compute):
+    # One guest for the whole lifecycle: under TCG each boot costs minutes.
+    # verify.yml, every part but the deletion, which comes after the restart.
+    proc, out = playbook("verify.yml", "-e", "verify_delete_server=false")
+    assert proc.returncode == 0, out[-6000:]
+    # Each part's success message, from the run's own checks.
+    assert f"is ACTIVE on {compute} (aarch64)" in out
+    assert re.search(r"loader /usr/share/AAVMF/AAVMF_CODE\.fd \(pflash\)", out), out[-4000:]
+    server = cloud.compute.find_server("dozen-verify-aarch64", ignore_missing=False)
+    first = MARKER.findall(cloud.compute.get_server_console_output(server)["output"])
+    assert first and "arch=aarch64" in first[-1] and "firmware=uefi" in first[-1], first
+    assert "uefi_var=absent uefi_var_write=ok" in first[-1], first
+
+    lab("stop", compute)
+    lab("start", compute)
+
+    first_boot_id = re.search(r"boot_id=(\S+)", first[-1]).group(1)
+
+    # QEMU may start the console log afresh: look for a boot, not a count.
+    def second_boot():
+        text = cloud.compute.get_server_console_output(server)["output"]
+        found = [m for m in MARKER.findall(text) if f"boot_id={first_boot_id}" not in m]
+        return found[-1] if found else None
+
+    line = wait_for("the guest's marker after the restart", second_boot, timeout=1200, every=15)
+    assert "uefi_var=present" in line, line
+    assert f"uefi_var_value={first_boot_id}" in line, (first[-1], line)
+    server = cloud.compute.get_server(server)
+    assert (server.status, server.compute_host) == ("ACTIVE", compute)
+
+    # The rest of verify.yml: the domain after the restart, then the deletion.
+    proc, out = playbook("verify.yml", "-t", "verify_libvirt,verify_cleanup")
+    assert proc.returncode == 0, out[-6000:]
+    assert re.search(r"NVRAM \S+_VARS\.fd are gone", out), out[-4000:]
+    assert not list(cloud.compute.servers(name="dozen-verify-aarch64"))
+
+
 @pytest.mark.parametrize("architecture", ["x86_64", None], ids=["x86_64", "untagged"])
 def test_a_foreign_or_untagged_image_finds_no_valid_host(cloud, architecture):
     properties = {"hw_firmware_type": "uefi"}
@@ -118,40 +156,3 @@ def test_killing_nova_compute_is_healed_by_systemd(compute):
 
     wait_for("nova-compute running again", restarted, timeout=120)
     assert int(on(compute, "systemctl show -P NRestarts nova-compute")) >= 1
-
-
-def test_the_guest_boots_through_aavmf_survives_a_compute_restart_and_is_deleted(cloud, compute):
-    # One guest for the whole lifecycle: under TCG each boot costs minutes.
-    # verify.yml, every part but the deletion, which comes after the restart.
-    proc, out = playbook("verify.yml", "-e", "verify_delete_server=false")
-    assert proc.returncode == 0, out[-6000:]
-    # Each part's success message, from the run's own checks.
-    assert f"is ACTIVE on {compute} (aarch64)" in out
-    assert re.search(r"loader /usr/share/AAVMF/AAVMF_CODE\.fd \(pflash\)", out), out[-4000:]
-    server = cloud.compute.find_server("dozen-verify-aarch64", ignore_missing=False)
-    first = MARKER.findall(cloud.compute.get_server_console_output(server)["output"])
-    assert first and "arch=aarch64" in first[-1] and "firmware=uefi" in first[-1], first
-    assert "uefi_var=absent uefi_var_write=ok" in first[-1], first
-
-    lab("stop", compute)
-    lab("start", compute)
-
-    first_boot_id = re.search(r"boot_id=(\S+)", first[-1]).group(1)
-
-    # QEMU may start the console log afresh: look for a boot, not a count.
-    def second_boot():
-        text = cloud.compute.get_server_console_output(server)["output"]
-        found = [m for m in MARKER.findall(text) if f"boot_id={first_boot_id}" not in m]
-        return found[-1] if found else None
-
-    line = wait_for("the guest's marker after the restart", second_boot, timeout=1200, every=15)
-    assert "uefi_var=present" in line, line
-    assert f"uefi_var_value={first_boot_id}" in line, (first[-1], line)
-    server = cloud.compute.get_server(server)
-    assert (server.status, server.compute_host) == ("ACTIVE", compute)
-
-    # The rest of verify.yml: the domain after the restart, then the deletion.
-    proc, out = playbook("verify.yml", "-t", "verify_libvirt,verify_cleanup")
-    assert proc.returncode == 0, out[-6000:]
-    assert re.search(r"NVRAM \S+_VARS\.fd are gone", out), out[-4000:]
-    assert not list(cloud.compute.servers(name="dozen-verify-aarch64"))
