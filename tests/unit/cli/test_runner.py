@@ -101,6 +101,10 @@ def site(tmp_path, monkeypatch):
     (root / "playbooks").mkdir(parents=True)
     monkeypatch.setenv("DOZEN_ROOT", str(root))
     monkeypatch.delenv("DOZEN_RUN_DIR", raising=False)
+    # This root has no ansible.cfg and no Mitogen: Ansible's own strategy,
+    # whatever the caller's environment asks for (benchmarks/test_command.py
+    # sets ANSIBLE_STRATEGY=mitogen_linear).
+    monkeypatch.delenv("ANSIBLE_STRATEGY", raising=False)
     return root
 
 
