@@ -10,9 +10,11 @@ systemd's documentation does it with objcopy. The firmware's removable-media
 path starts it with no boot entry, so each instance's fresh NVRAM boots it.
 
 The guest's /init prints one marker line on the serial console (architecture,
-page size, kernel, firmware) and keeps a UEFI variable through efivarfs: it
-writes the variable on the first boot and reports ``uefi_var=present`` on
-every later boot that keeps the same NVRAM.
+page size, kernel, firmware, config drive) and keeps a UEFI variable through
+efivarfs: it writes the variable on the first boot and reports
+``uefi_var=present`` on every later boot that keeps the same NVRAM. It reads
+the instance's UUID from a config drive on a virtio-scsi CD-ROM, if one is
+attached, and reports ``config_drive=<uuid>`` (else ``config_drive=none``).
 
 Everything that decides the bytes of the image is a pure function here
 (recipe, cache key, init script, cpio archive, PE sections, disk layout);
@@ -37,14 +39,18 @@ from ansible_collections.dozencloud.cloud.plugins.module_utils.arch import (
 )
 
 # Bump when anything that changes the image bytes changes outside the recipe.
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2
 
 MARKER = "DOZENCLOUD-GUEST-MARKER"
 # The marker line the guest prints, as verify and the boot test match it.
 MARKER_PATTERN = re.compile(
     MARKER + r" arch=(?P<arch>\S+) page_size=(?P<page_size>\S+) kernel=(?P<kernel>\S+)"
-    r" firmware=(?P<firmware>\S+) uefi_var=(?P<uefi_var>\S+)(?: uefi_var_\S+)? boot_id=\S+"
+    r" firmware=(?P<firmware>\S+) uefi_var=(?P<uefi_var>\S+)(?: uefi_var_\S+)?"
+    r"(?: config_drive=(?P<config_drive>\S+))? boot_id=\S+"
 )
+
+# Seconds the guest waits for a CD-ROM once a virtio-scsi controller is bound.
+CONFIG_DRIVE_WAIT = 15
 
 # The vendor GUID of DozenCloud's test variable; the name is <var>-<guid> in efivarfs.
 UEFI_VAR_GUID = "8c1d4ac1-79d1-4ad5-8916-5c679cc8660e"
@@ -74,6 +80,13 @@ GUEST_ARCHES = {
         "word_bytes": 8,
     },
 }
+# The kernel modules the initramfs loads, in this order after their
+# dependencies (Debian's cloud kernels build them all as modules): efivarfs
+# for the UEFI variable; virtio-pci, virtio-scsi, the SCSI CD-ROM and ISO 9660
+# to read a config drive. Nova puts the drive on the CD-ROM bus; the cloud
+# kernels have no IDE or AHCI driver, so the test images ask for
+# hw_cdrom_bus=scsi with hw_scsi_model=virtio-scsi on every architecture.
+GUEST_MODULES = ("efivarfs", "virtio_pci", "virtio_scsi", "sr_mod", "isofs")
 BUSYBOX_PACKAGE = "busybox-static"
 STUB_PACKAGE = "systemd-boot-efi"
 
@@ -116,7 +129,7 @@ def kernel_cmdline(architecture):
 
 
 def init_script(architecture):
-    """The initramfs /init: mounts, the marker line, the UEFI variable, then idles.
+    """The initramfs /init: mounts, modules, the UEFI variable, the config drive, the marker line.
 
     Page size: busybox has no getconf, so the script reads AT_PAGESZ (type 6)
     from /proc/self/auxv, the value glibc's sysconf(_SC_PAGESIZE) and thus
@@ -125,6 +138,12 @@ def init_script(architecture):
     efivarfs gives a variable of an unknown vendor GUID the immutable flag
     once it exists, so the variable is written once (creating it) and only
     read on later boots; its value is the boot id of the boot that wrote it.
+
+    The modules listed in /lib/modules/load are loaded in that order. SCSI
+    scans its buses asynchronously, so when a virtio-scsi controller is bound
+    the script waits up to CONFIG_DRIVE_WAIT seconds for a CD-ROM to appear.
+    The config drive is the ISO 9660 volume holding
+    openstack/latest/meta_data.json; its "uuid" is the instance's.
     """
     _, spec = guest_arch(architecture)
     word = {8: "u8", 4: "u4"}[spec["word_bytes"]]
@@ -141,6 +160,9 @@ mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 # Keep kernel messages from splitting the marker line on the console.
 dmesg -n 1
+for module in $(cat /lib/modules/load 2>/dev/null); do
+  insmod "/lib/modules/$module.ko" 2>/dev/null
+done
 
 page_size=unknown
 set -- $(od -An -v -t {word} /proc/self/auxv)
@@ -154,7 +176,6 @@ firmware=bios
 uefi="uefi_var=unavailable"
 if [ -d /sys/firmware/efi ]; then
   firmware=uefi
-  [ -f /lib/modules/efivarfs.ko ] && insmod /lib/modules/efivarfs.ko 2>/dev/null
   if mount -t efivarfs efivarfs /sys/firmware/efi/efivars; then
     var={var}
     if [ -e "$var" ]; then
@@ -167,9 +188,28 @@ if [ -d /sys/firmware/efi ]; then
   fi
 fi
 
+config_drive=none
+if ls /sys/bus/virtio/drivers/virtio_scsi 2>/dev/null | grep -q '^virtio'; then
+  waited=0
+  while [ ! -b /dev/sr0 ] && [ "$waited" -lt {CONFIG_DRIVE_WAIT} ]; do
+    sleep 1
+    waited=$((waited + 1))
+  done
+fi
+for dev in /dev/sr*; do
+  [ -b "$dev" ] || continue
+  mount -t iso9660 -o ro "$dev" /mnt 2>/dev/null || continue
+  meta=/mnt/openstack/latest/meta_data.json
+  if [ -f "$meta" ]; then
+    uuid=$(sed -n 's/.*"uuid": *"\\([0-9a-fA-F-]*\\)".*/\\1/p' "$meta")
+    config_drive=${{uuid:-unreadable}}
+  fi
+  umount /mnt
+done
+
 echo
 echo "{MARKER} arch=$(uname -m) page_size=$page_size kernel=$(uname -r)" \\
-  "firmware=$firmware $uefi boot_id=$boot_id"
+  "firmware=$firmware $uefi config_drive=$config_drive boot_id=$boot_id"
 while :; do sleep 3600; done
 """
 
@@ -200,6 +240,7 @@ def recipe(architecture, suite, packages):
         "packages": dict(sorted(packages.items())),
         "cmdline": kernel_cmdline(canonical),
         "init_sha256": hashlib.sha256(init_script(canonical).encode()).hexdigest(),
+        "modules": list(GUEST_MODULES),
         "efi_boot_file": spec["efi_boot_file"],
         "esp_min_mib": ESP_MIN_MIB,
     }
@@ -280,11 +321,15 @@ def newc_archive(entries):
     return archive + b"\0" * (-len(archive) % 512)
 
 
-def initramfs_entries(architecture, busybox, efivarfs_module=None):
-    """The initramfs tree: busybox, /init, /dev/console and efivarfs if modular."""
+def initramfs_entries(architecture, busybox, modules=()):
+    """The initramfs tree: busybox, /init, /dev/console, and the kernel modules.
+
+    ``modules`` is a list of (name, .ko bytes) in load order, dependencies
+    first (see ``module_load_order``); /lib/modules/load lists the names.
+    """
     entries = [
         {"path": name, "type": "dir"}
-        for name in ("bin", "dev", "lib", "lib/modules", "proc", "run", "sys", "tmp")
+        for name in ("bin", "dev", "lib", "lib/modules", "mnt", "proc", "run", "sys", "tmp")
     ]
     entries += [
         {"path": "dev/console", "type": "char", "major": 5, "minor": 1, "mode": 0o600},
@@ -292,22 +337,103 @@ def initramfs_entries(architecture, busybox, efivarfs_module=None):
         {"path": "bin/sh", "type": "symlink", "target": "busybox"},
         {"path": "init", "type": "file", "data": init_script(architecture).encode()},
     ]
-    if efivarfs_module is not None:
+    for name, data in modules:
         entries.append(
-            {
-                "path": "lib/modules/efivarfs.ko",
-                "type": "file",
-                "data": efivarfs_module,
-                "mode": 0o644,
-            }
+            {"path": f"lib/modules/{name}.ko", "type": "file", "data": data, "mode": 0o644}
         )
+    if modules:
+        order = "".join(f"{name}\n" for name, _ in modules).encode()
+        entries.append({"path": "lib/modules/load", "type": "file", "data": order, "mode": 0o644})
     return entries
 
 
-def initramfs(architecture, busybox, efivarfs_module=None):
+def initramfs(architecture, busybox, modules=()):
     """The gzip-compressed initramfs (gzip: every Debian kernel unpacks it)."""
-    archive = newc_archive(initramfs_entries(architecture, busybox, efivarfs_module))
+    archive = newc_archive(initramfs_entries(architecture, busybox, modules))
     return gzip.compress(archive, compresslevel=9, mtime=0)
+
+
+# --- kernel modules --------------------------------------------------------
+
+
+def module_name(filename):
+    """The kernel's name of a module file: no .ko, dashes as underscores."""
+    base = os.path.basename(filename)
+    if base.endswith(".ko"):
+        base = base[: -len(".ko")]
+    return base.replace("-", "_")
+
+
+def elf_section(data, wanted):
+    """The bytes of the named section of a 64-bit little-endian ELF file, or None."""
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        raise GuestImageError("not a 64-bit little-endian ELF file")
+    shoff = struct.unpack_from("<Q", data, 0x28)[0]
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    headers = []
+    for index in range(shnum):
+        base = shoff + index * shentsize
+        name, _, _, _, offset, size = struct.unpack_from("<IIQQQQ", data, base)
+        headers.append((name, offset, size))
+    _, str_offset, str_size = headers[shstrndx]
+    names = data[str_offset : str_offset + str_size]
+    for name, offset, size in headers:
+        if names[name : names.index(b"\0", name)].decode() == wanted:
+            return data[offset : offset + size]
+    return None
+
+
+def module_depends(data):
+    """The modules a .ko needs first: the ``depends=`` field of its .modinfo section."""
+    modinfo = elf_section(data, ".modinfo") or b""
+    for field in modinfo.split(b"\0"):
+        if field.startswith(b"depends="):
+            return [module_name(n) for n in field[len(b"depends=") :].decode().split(",") if n]
+    return []
+
+
+def module_load_order(wanted, available, builtin=()):
+    """The modules to load for ``wanted``, dependencies first, as (name, bytes).
+
+    ``available`` maps module names to .ko bytes; ``builtin`` names the
+    modules built into the kernel (modules.builtin), which need no loading.
+    A module that is neither is an error naming it and what needs it.
+    """
+    order, seen = [], set()
+
+    def visit(name, needed_by):
+        name = module_name(name)
+        if name in seen or name in builtin:
+            return
+        if name not in available:
+            raise GuestImageError(
+                f"kernel module {name} (needed by {needed_by}) is neither in the kernel "
+                "package nor built in"
+            )
+        seen.add(name)
+        for dependency in module_depends(available[name]):
+            visit(dependency, name)
+        order.append((name, available[name]))
+
+    for name in wanted:
+        visit(name, "the test guest")
+    return order
+
+
+def kernel_modules(modules_dir):
+    """({name: .ko bytes}, {built-in names}) of an unpacked /lib/modules/<release>."""
+    available = {}
+    for directory, _, files in sorted(os.walk(os.path.join(modules_dir, "kernel"))):
+        for filename in sorted(files):
+            if filename.endswith(".ko"):
+                with open(os.path.join(directory, filename), "rb") as handle:
+                    available[module_name(filename)] = handle.read()
+    builtin = set()
+    path = os.path.join(modules_dir, "modules.builtin")
+    if os.path.isfile(path):
+        with open(path) as handle:
+            builtin = {module_name(line.strip()) for line in handle if line.strip()}
+    return available, builtin
 
 
 # --- unified kernel image --------------------------------------------------
@@ -719,17 +845,14 @@ class GuestImageBuilder:
             kernel_release, kernel = self._kernel(root)
             with open(os.path.join(root, "bin", "busybox"), "rb") as handle:
                 busybox = handle.read()
-            module = os.path.join(
-                root, "lib", "modules", kernel_release, "kernel", "fs", "efivarfs", "efivarfs.ko"
+            available, builtin = kernel_modules(
+                os.path.join(root, "lib", "modules", kernel_release)
             )
-            efivarfs = None
-            if os.path.isfile(module):
-                with open(module, "rb") as handle:
-                    efivarfs = handle.read()
+            modules = module_load_order(GUEST_MODULES, available, builtin)
             with open(os.path.join(root, self.spec["stub"]), "rb") as handle:
                 stub = handle.read()
             uki = unified_kernel_image(
-                self.arch, stub, kernel, initramfs(self.arch, busybox, efivarfs), spec
+                self.arch, stub, kernel, initramfs(self.arch, busybox, modules), spec
             )
             disk = os.path.join(work, "disk.raw")
             self._disk(work, disk, uki, key)
@@ -739,6 +862,7 @@ class GuestImageBuilder:
                 "recipe": spec,
                 "kernel_release": kernel_release,
                 "marker": MARKER,
+                "modules": [name for name, _ in modules],
                 "uki_bytes": len(uki),
                 **digests,
             }

@@ -54,7 +54,8 @@ lines:
   type: int
 marker:
   description:
-    - Fields of the last marker line (arch, page_size, kernel, firmware, uefi_var, boot_id, and
+    - Fields of the last marker line (arch, page_size, kernel, firmware, uefi_var, config_drive
+      when the image reports it, boot_id, and
       line, the whole line), or null when the log has none yet.
   returned: success
   type: dict

@@ -6,7 +6,11 @@ in the cache. Then the image boots twice through the UEFI firmware that
 QEMU's descriptors select (AAVMF for aarch64, OVMF for x86_64), with one
 NVRAM file kept across both boots, as nova keeps an instance's. The first
 boot must print the marker line and write the UEFI variable, the second must
-find it.
+find it. Both boots have a CD-ROM on virtio-scsi, as the test images'
+hw_cdrom_bus=scsi and hw_scsi_model=virtio-scsi ask nova for. It is empty on
+the first boot (the guest must report no config drive) and holds a config
+drive made as nova makes one (genisoimage, the same options) on the second:
+the guest must report the instance UUID written in it.
 
 Needs the Debian archive (or DOZEN_APT_PROXY, an apt proxy such as an
 apt-cacher-ng), the host tools of scripts/install-host-deps, and
@@ -38,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS = ROOT / ".collections"
 MODULE = "ansible_collections.dozencloud.cloud.plugins.modules.guest_image_build"
 BUILD_TOOLS = ("apt-get", "apt-cache", "dpkg-deb", "mkfs.vfat", "mmd", "mcopy", "sfdisk")
+INSTANCE_UUID = "6f1f3c52-1d7e-4b8e-a8a4-3c2b7d9e0f11"
 BOOT_TIMEOUT = int(os.environ.get("DOZEN_GUEST_BOOT_TIMEOUT", "300"))
 
 # How QEMU runs each guest architecture here (TCG: no KVM for either).
@@ -107,7 +112,27 @@ def firmware_for(arch):
         pytest.skip(f"no {arch} UEFI firmware here: {exc}")
 
 
-def boot(arch, disk, vars_file, log):
+def config_drive(directory):
+    """A config drive holding INSTANCE_UUID, made with nova's genisoimage options."""
+    if shutil.which("genisoimage") is None:
+        pytest.skip("genisoimage is not installed (scripts/install-host-deps)")
+    tree = directory / "config-drive"
+    (tree / "openstack" / "latest").mkdir(parents=True)
+    (tree / "openstack" / "latest" / "meta_data.json").write_text(
+        json.dumps({"uuid": INSTANCE_UUID, "name": "dozen-image-test", "meta": {}})
+    )
+    iso = directory / "config-drive.iso"
+    # nova/virt/configdrive.py, ConfigDriveBuilder._make_iso9660.
+    subprocess.run(
+        ["genisoimage", "-o", str(iso), "-ldots", "-allow-lowercase", "-allow-multidot", "-l",
+         "-publisher", "DozenCloud image test", "-quiet", "-J", "-r", "-V", "config-2",
+         str(tree)],
+        check=True,
+    )  # fmt: skip
+    return iso
+
+
+def boot(arch, disk, vars_file, log, cdrom=None):
     """Boot until the marker line; returns (seconds, console text)."""
     binary = shutil.which(QEMU[arch]["binary"])
     if binary is None:
@@ -129,6 +154,16 @@ def boot(arch, disk, vars_file, log):
         "-drive",
         f"file={disk},format=raw,if=virtio,snapshot=on",
     ]
+    # A CD-ROM on bus scsi with a virtio-scsi controller, as libvirt attaches
+    # nova's config drive. The same devices on every boot, with or without a
+    # disc: the firmware's boot entries in the NVRAM name devices by their PCI
+    # path, and a device added later moves the disk and breaks them.
+    media = f"file={cdrom},format=raw," if cdrom is not None else ""
+    command += [
+        "-device", "virtio-scsi-pci,id=scsi0",
+        "-drive", f"{media}if=none,id=cd0,media=cdrom,readonly=on",
+        "-device", "scsi-cd,drive=cd0,bus=scsi0.0",
+    ]  # fmt: skip
     started = time.monotonic()
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
@@ -194,7 +229,8 @@ def test_boots_to_marker_and_keeps_the_uefi_variable(image):
 
     seconds1, console1 = boot(arch, disk, vars_file, image["tmp"] / "boot1.log")
     first = gi.parse_marker(console1)
-    seconds2, console2 = boot(arch, disk, vars_file, image["tmp"] / "boot2.log")
+    cdrom = config_drive(image["tmp"])
+    seconds2, console2 = boot(arch, disk, vars_file, image["tmp"] / "boot2.log", cdrom=cdrom)
     second = gi.parse_marker(console2)
     print(
         f"\n{arch}: boot to marker {seconds1:.1f} s, then {seconds2:.1f} s "
@@ -210,3 +246,5 @@ def test_boots_to_marker_and_keeps_the_uefi_variable(image):
     assert first["uefi_var_write"] == "ok"
     assert second["uefi_var"] == "present"
     assert second["uefi_var_value"] == first["boot_id"] != second["boot_id"]
+    assert first["config_drive"] == "none"
+    assert second["config_drive"] == INSTANCE_UUID

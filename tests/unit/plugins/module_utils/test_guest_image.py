@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -94,11 +95,15 @@ def test_init_script_content():
         "mount -t sysfs sysfs /sys",
         "mount -t devtmpfs devtmpfs /dev",
         "od -An -v -t u8 /proc/self/auxv",
-        "insmod /lib/modules/efivarfs.ko",
+        'insmod "/lib/modules/$module.ko"',
+        "$(cat /lib/modules/load 2>/dev/null)",
         "mount -t efivarfs efivarfs /sys/firmware/efi/efivars",
         f"/sys/firmware/efi/efivars/DozenCloudTest-{gi.UEFI_VAR_GUID}",
         "printf '\\007\\000\\000\\000%s' \"$boot_id\"",
         'echo "DOZENCLOUD-GUEST-MARKER arch=$(uname -m) page_size=$page_size',
+        '"firmware=$firmware $uefi config_drive=$config_drive boot_id=$boot_id"',
+        "mount -t iso9660 -o ro",
+        f'[ "$waited" -lt {gi.CONFIG_DRIVE_WAIT} ]',
     ):
         assert needed in script, needed
     assert script.rstrip().endswith("while :; do sleep 3600; done")
@@ -133,6 +138,42 @@ def test_parse_marker_on_recorded_boots():
     # The variable holds the boot id of the boot that wrote it.
     assert second["uefi_var_value"] == first["boot_id"] != second["boot_id"]
     assert second["line"].startswith("DOZENCLOUD-GUEST-MARKER arch=aarch64 page_size=4096 ")
+
+
+def test_init_reads_the_uuid_nova_writes(tmp_path):
+    """The script's sed, run by this machine's sh, finds the uuid in nova's meta_data.json."""
+    script = gi.init_script("aarch64")
+    line = next(x for x in script.splitlines() if "uuid=$(sed" in x).strip()
+    meta = tmp_path / "meta_data.json"
+    # As nova's InstanceMetadata writes it: json.dumps with its default separators.
+    meta.write_text(
+        '{"uuid": "0d3f6c5e-8a43-4b8e-9d3c-2f1b5a7e9c10", "meta": {}, '
+        '"hostname": "dozen-verify-aarch64", "name": "dozen-verify-aarch64"}'
+    )
+    out = subprocess.run(
+        ["sh", "-c", f'meta={meta}\n{line}\necho "$uuid"'],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "0d3f6c5e-8a43-4b8e-9d3c-2f1b5a7e9c10"
+
+
+def test_parse_marker_with_config_drive():
+    line = (
+        "DOZENCLOUD-GUEST-MARKER arch=aarch64 page_size=4096 kernel=6.1.0-57-cloud-arm64 "
+        "firmware=uefi uefi_var=absent uefi_var_write=ok "
+        "config_drive=0d3f6c5e-8a43-4b8e-9d3c-2f1b5a7e9c10 boot_id=1234"
+    )
+    marker = gi.parse_marker(f"noise\n{line}\n")
+    assert marker["config_drive"] == "0d3f6c5e-8a43-4b8e-9d3c-2f1b5a7e9c10"
+    assert marker["uefi_var"] == "absent"
+    assert marker["line"] == line
+
+
+def test_parse_marker_of_an_older_image_has_no_config_drive():
+    marker = gi.parse_marker((FIXTURES / "console-aarch64-boot1.log").read_text(errors="replace"))
+    assert "config_drive" not in marker
 
 
 def test_parse_marker_without_marker():
@@ -191,13 +232,18 @@ def test_newc_archive_refuses_unknown_type():
 
 
 def test_initramfs_is_deterministic_and_complete():
-    first = gi.initramfs("aarch64", b"BUSYBOX", b"MODULE")
-    assert first == gi.initramfs("aarch64", b"BUSYBOX", b"MODULE")
+    modules = [("virtio", b"VIRTIO"), ("efivarfs", b"MODULE")]
+    first = gi.initramfs("aarch64", b"BUSYBOX", modules)
+    assert first == gi.initramfs("aarch64", b"BUSYBOX", modules)
     entries, _ = read_newc(gzip.decompress(first))
     by_name = {name: (mode, data) for name, mode, data, _, _ in entries}
     assert by_name["init"] == (0o100755, gi.init_script("aarch64").encode())
     assert by_name["bin/busybox"] == (0o100755, b"BUSYBOX")
     assert by_name["lib/modules/efivarfs.ko"] == (0o100644, b"MODULE")
+    assert by_name["lib/modules/virtio.ko"] == (0o100644, b"VIRTIO")
+    # The load order as given: dependencies first.
+    assert by_name["lib/modules/load"] == (0o100644, b"virtio\nefivarfs\n")
+    assert by_name["mnt"][0] == 0o040755
     assert by_name["dev/console"][0] == 0o020600
     # Directories come before what they hold.
     names = [name for name, *_ in entries]
@@ -206,7 +252,94 @@ def test_initramfs_is_deterministic_and_complete():
 
 def test_initramfs_without_module():
     entries, _ = read_newc(gzip.decompress(gi.initramfs("x86_64", b"BUSYBOX")))
-    assert "lib/modules/efivarfs.ko" not in [name for name, *_ in entries]
+    names = [name for name, *_ in entries]
+    assert "lib/modules/efivarfs.ko" not in names
+    assert "lib/modules/load" not in names
+
+
+# --- kernel modules ----------------------------------------------------------
+
+MODULES = FIXTURES / "modules"
+
+
+def elf_with_modinfo(modinfo):
+    """A minimal 64-bit little-endian ELF file whose only named section is .modinfo."""
+    names = b"\0.modinfo\0.shstrtab\0"
+    data_offset = 64
+    names_offset = data_offset + len(modinfo)
+    shoff = names_offset + len(names)
+    header = bytearray(64)
+    header[:6] = b"\x7fELF\x02\x01"
+    struct.pack_into("<Q", header, 0x28, shoff)
+    struct.pack_into("<HHH", header, 0x3A, 64, 3, 2)
+    sections = bytes(64)  # the null section
+    sections += struct.pack("<IIQQQQ", 1, 1, 0, 0, data_offset, len(modinfo)) + bytes(24)
+    sections += struct.pack("<IIQQQQ", 10, 3, 0, 0, names_offset, len(names)) + bytes(24)
+    return bytes(header) + modinfo + names + sections
+
+
+@pytest.mark.parametrize("arch", ["arm64", "amd64"])
+def test_module_depends_of_a_recorded_debian_module(arch):
+    data = (MODULES / f"nf_conntrack_snmp-{arch}.ko").read_bytes()
+    assert gi.module_depends(data) == ["nf_conntrack", "nf_conntrack_broadcast"]
+    assert gi.elf_section(data, ".no-such-section") is None
+
+
+def test_module_depends_of_a_module_without_any():
+    assert gi.module_depends(elf_with_modinfo(b"license=GPL\0depends=\0name=x\0")) == []
+    assert gi.module_depends(elf_with_modinfo(b"license=GPL\0")) == []
+
+
+def test_module_depends_spells_names_as_the_kernel_does():
+    data = elf_with_modinfo(b"depends=virtio-ring,scsi_mod\0")
+    assert gi.module_depends(data) == ["virtio_ring", "scsi_mod"]
+
+
+def test_elf_section_refuses_what_is_not_elf64_le():
+    with pytest.raises(gi.GuestImageError, match="64-bit little-endian ELF"):
+        gi.elf_section(b"MZ\0\0" + bytes(60), ".modinfo")
+
+
+@pytest.mark.parametrize("arch", ["arm64", "amd64"])
+def test_module_load_order_on_the_recorded_cloud_kernels(arch):
+    """Dependencies first, each module once, for the cloud kernels' real dependencies."""
+    recorded = json.loads((MODULES / "depends.json").read_text())[arch]
+    available = {
+        name: elf_with_modinfo(f"depends={','.join(deps)}\0".encode())
+        for name, deps in recorded["depends"].items()
+    }
+    order = [name for name, _ in gi.module_load_order(gi.GUEST_MODULES, available)]
+    assert sorted(order) == sorted(recorded["depends"])
+    for position, name in enumerate(order):
+        assert set(recorded["depends"][name]) <= set(order[:position]), name
+    # Each wanted module comes after all it needs, and in the wanted order.
+    assert [n for n in order if n in gi.GUEST_MODULES] == list(gi.GUEST_MODULES)
+
+
+def test_module_load_order_skips_built_in_modules():
+    available = {
+        "sr_mod": elf_with_modinfo(b"depends=cdrom,scsi_mod\0"),
+        "cdrom": elf_with_modinfo(b"depends=\0"),
+    }
+    order = gi.module_load_order(["sr_mod"], available, builtin={"scsi_mod"})
+    assert [name for name, _ in order] == ["cdrom", "sr_mod"]
+
+
+def test_module_load_order_names_a_missing_module_and_who_needs_it():
+    available = {"sr_mod": elf_with_modinfo(b"depends=cdrom\0")}
+    with pytest.raises(gi.GuestImageError, match=r"cdrom \(needed by sr_mod\)"):
+        gi.module_load_order(["sr_mod"], available)
+
+
+def test_kernel_modules_reads_an_unpacked_tree(tmp_path):
+    tree = tmp_path / "6.1.0-57-cloud-arm64"
+    (tree / "kernel" / "drivers" / "char").mkdir(parents=True)
+    (tree / "kernel" / "drivers" / "char" / "virtio-rng.ko").write_bytes(b"RNG")
+    (tree / "kernel" / "drivers" / "char" / "README").write_text("not a module")
+    (tree / "modules.builtin").write_text("kernel/fs/ext4/ext4.ko\nkernel/lib/crc-t10dif.ko\n")
+    available, builtin = gi.kernel_modules(str(tree))
+    assert available == {"virtio_rng": b"RNG"}
+    assert builtin == {"ext4", "crc_t10dif"}
 
 
 # --- unified kernel image ----------------------------------------------------
