@@ -7,7 +7,10 @@ firmware is ``/domain/os/loader`` (its ``type`` is ``pflash`` for UEFI flash
 images) with the guest's own variable store in ``/domain/os/nvram``; nova
 logs a serial console through ``<log file=...>`` on the serial and console
 devices, and names the neutron port of an Open vSwitch interface in
-``virtualport/parameters/@interfaceid``.
+``virtualport/parameters/@interfaceid``. A config drive is a ``<disk
+device="cdrom">`` whose ``target/@bus`` nova takes from hw_cdrom_bus; on the
+SCSI bus, ``address/@controller`` names the ``<controller type="scsi">``
+whose ``model`` (hw_scsi_model) decides whether an aarch64 guest sees it.
 """
 
 import xml.etree.ElementTree as ET
@@ -46,6 +49,23 @@ def domain_info(xml):
         for params in root.findall("devices/interface/virtualport/parameters")
         if params.get("interfaceid")
     ]
+    scsi_models = {
+        controller.get("index"): controller.get("model")
+        for controller in root.findall("devices/controller[@type='scsi']")
+    }
+    cdroms = []
+    for disk in root.findall("devices/disk[@device='cdrom']"):
+        source, target, address = disk.find("source"), disk.find("target"), disk.find("address")
+        bus = target.get("bus") if target is not None else None
+        controller = address.get("controller") if address is not None else None
+        cdroms.append(
+            {
+                "source": source.get("file") if source is not None else None,
+                "bus": bus,
+                "dev": target.get("dev") if target is not None else None,
+                "scsi_model": scsi_models.get(controller or "0") if bus == "scsi" else None,
+            }
+        )
     return {
         "name": _text(root.find("name")),
         "uuid": _text(root.find("uuid")),
@@ -60,4 +80,5 @@ def domain_info(xml):
         "nvram_template": nvram.get("template") if nvram is not None else None,
         "console_logs": list(dict.fromkeys(logs)),
         "port_ids": ports,
+        "cdroms": cdroms,
     }

@@ -88,6 +88,9 @@ def test_the_guest_boots_through_aavmf_survives_a_compute_restart_and_is_deleted
     first = MARKER.findall(cloud.compute.get_server_console_output(server)["output"])
     assert first and "arch=aarch64" in first[-1] and "firmware=uefi" in first[-1], first
     assert "uefi_var=absent uefi_var_write=ok" in first[-1], first
+    # verify.yml boots it with a config drive; the guest read its own id from it.
+    assert f"config_drive={server.id}" in first[-1], first
+    assert "the guest read its id" in out, out[-4000:]
 
     lab("stop", compute)
     lab("start", compute)
@@ -103,6 +106,7 @@ def test_the_guest_boots_through_aavmf_survives_a_compute_restart_and_is_deleted
     line = wait_for("the guest's marker after the restart", second_boot, timeout=1200, every=15)
     assert "uefi_var=present" in line, line
     assert f"uefi_var_value={first_boot_id}" in line, (first[-1], line)
+    assert f"config_drive={server.id}" in line, line
     server = cloud.compute.get_server(server)
     assert (server.status, server.compute_host) == ("ACTIVE", compute)
 
