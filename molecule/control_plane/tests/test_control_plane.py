@@ -105,6 +105,15 @@ def test_an_image_downloads_back_identical(cloud):
         cloud.image.delete_image(image)
 
 
+def test_glance_serves_the_metadata_definitions_catalogue(cloud, host):
+    """Loaded once from glance-common's files, as many namespaces as there are files."""
+    files = host.run("ls /etc/glance/metadefs/*.json | wc -l").stdout.strip()
+    namespaces = {ns.namespace for ns in cloud.image.metadef_namespaces()}
+    assert int(files) > 0
+    assert len(namespaces) == int(files), sorted(namespaces)
+    assert "OS::Compute::Libvirt" in namespaces
+
+
 @pytest.mark.parametrize("vhost", ["nova", "neutron"])
 def test_service_queues_are_quorum_queues(host, vhost):
     out = host.check_output(f"rabbitmqctl -q list_queues -p {vhost} --no-table-headers name type")
