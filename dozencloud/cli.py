@@ -15,6 +15,7 @@ COMMANDS = {
     "deploy": deploy,
     "prechecks": deploy,
     "verify": deploy,
+    "tempest": deploy,
     "lab": lab_cli,
     "passwords": passwords_cli,
 }

@@ -1,4 +1,4 @@
-"""`dozen deploy|prechecks|verify`: run a lifecycle playbook on a site, with progress."""
+"""`dozen deploy|prechecks|verify|tempest`: run a lifecycle playbook on a site, with progress."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ PLAYBOOKS = {
     "deploy": ("site.yml", "deploy or re-converge the site (prechecks first)"),
     "prechecks": ("prechecks.yml", "check the inventory and the hosts; changes nothing"),
     "verify": ("verify.yml", "check that the deployed site works"),
+    "tempest": ("tempest.yml", "run Tempest, OpenStack's own test suite, against the site"),
 }
 
 

@@ -489,11 +489,19 @@ def check_strategy(strategy: str) -> None:
         )
 
 
-def runner_envvars(root: Path, *, color: bool, strategy: str | None = None) -> dict[str, str]:
-    """Environment that keeps the project's ansible.cfg in charge under ansible-runner."""
+def runner_envvars(
+    root: Path, *, color: bool, strategy: str | None = None, run_dir: Path | None = None
+) -> dict[str, str]:
+    """Environment that keeps the project's ansible.cfg in charge under ansible-runner.
+
+    DOZEN_RUN_DIR names the run directory to the playbook, for the reports a
+    role keeps there (the tempest role's).
+    """
     # ansible-playbook from this interpreter's environment, even without an activated venv.
     path = [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
     env = {"PATH": os.pathsep.join(filter(None, path))}
+    if run_dir is not None:
+        env["DOZEN_RUN_DIR"] = str(run_dir)
     if strategy:
         env["ANSIBLE_STRATEGY"] = strategy
     cfg_path = root / "ansible.cfg"
@@ -631,7 +639,7 @@ def run_playbook(
                 project_dir=str(root),  # cwd of ansible-playbook: the project's ansible.cfg
                 playbook=str(playbook.resolve()),
                 cmdline=shlex.join(args + secrets.args()),
-                envvars=runner_envvars(root, color=tty, strategy=options.strategy),
+                envvars=runner_envvars(root, color=tty, strategy=options.strategy, run_dir=run_dir),
                 settings={"pexpect_timeout": _POLL_SECONDS},
                 # Any value but "jsonfile": ansible-runner would otherwise point the fact
                 # cache at the run dir, overriding ansible.cfg's shared cache.

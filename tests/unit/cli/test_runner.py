@@ -221,6 +221,29 @@ def test_inline_extra_vars_stay_out_of_the_run_dir(tmp_path, site, inventory, ca
     assert not any(f.exists() or f.is_relative_to(run_dir) for f in files)
 
 
+REPORTS_IN_RUN_DIR = """\
+- name: Keep a report in the run directory
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Write it where DOZEN_RUN_DIR says
+      ansible.builtin.copy:
+        dest: "{{ lookup('env', 'DOZEN_RUN_DIR') }}/report.txt"
+        content: a report
+        mode: "0600"
+"""
+
+
+def test_the_playbook_knows_its_run_dir(tmp_path, site, inventory, capsys):
+    """The tempest role keeps its report in the run dir it finds in DOZEN_RUN_DIR."""
+    write(site / "playbooks" / "tempest.yml", REPORTS_IN_RUN_DIR)
+    run_dir = tmp_path / "run"
+    code = cli.main(["tempest", "-i", str(inventory), "--run-dir", str(run_dir)])
+    assert code == 0, capsys.readouterr().out
+    assert (run_dir / "report.txt").read_text() == "a report"
+    assert json.loads((run_dir / "summary.json").read_text())["command"] == "tempest"
+
+
 @pytest.mark.parametrize("strategy", ["linear", "mitogen_linear"])
 def test_ctrl_c_stops_ansible_and_its_commands(tmp_path, inventory, strategy):
     """Ctrl-C stops the run as it stops ansible-playbook, under either strategy.

@@ -10,10 +10,11 @@ from ansible_collections.dozencloud.cloud.plugins.filter import (
     hugepages,
     libvirt,
     net,
+    tempest,
 )
 
 FILTERS = {}
-for plugin in (arch, config, firmware, glance, hugepages, libvirt, net):
+for plugin in (arch, config, firmware, glance, hugepages, libvirt, net, tempest):
     FILTERS.update(plugin.FilterModule().filters())
 
 HOST_64K = {
@@ -40,6 +41,8 @@ def test_all_documented_filters_are_exported():
         "net_overlaps",
         "net_contains",
         "net_duplicate_addresses",
+        "tempest_config",
+        "tempest_test_lists",
         "to_ini",
     }
 
@@ -67,6 +70,21 @@ def test_all_documented_filters_are_exported():
             [{"address": "198.18.0.9", "hosts": ["h1", "h2"]}],
         ),
         ("glance_image_lint", ({"hw_architecture": "x86_64"},), []),
+        (
+            "tempest_test_lists",
+            (
+                {"p": {"include": ["a"], "exclude": [{"regex": "b", "reason": "why"}]}},
+                "p",
+                None,
+                [{"regex": "c", "reason": "site"}],
+            ),
+            {
+                "include": ["a"],
+                "exclude": [{"regex": "b", "reason": "why"}, {"regex": "c", "reason": "site"}],
+                "include_file": "a\n",
+                "exclude_file": "b  # why\nc  # site\n",
+            },
+        ),
     ],
 )
 def test_results(name, args, result):
@@ -130,6 +148,16 @@ def test_firmware_select_result(debian12_directories):
         ),
         ("net_overlaps", ({"a": "x"},), r"^net_overlaps: network a: 'x' is not a network"),
         ("net_contains", ("198.18.0.0/24", "vip"), r"^net_contains: 'vip' is not an IP address"),
+        (
+            "tempest_test_lists",
+            ({"p": {"include": ["a"]}}, "p", [], [{"regex": "b"}]),
+            r"^tempest_test_lists: tempest exclude 'b' has no reason",
+        ),
+        (
+            "tempest_config",
+            ({"services": []}, {}),
+            r"^tempest_config: tempest settings: auth, region, interface, image_ref",
+        ),
         (
             "net_duplicate_addresses",
             ({"h": ["1.2.3"]},),
