@@ -84,3 +84,18 @@ def test_counts_failures_and_skips_with_their_reasons(tmp_path):
 def test_an_empty_stream_counts_nothing(tmp_path):
     counts, _ = summarise(tmp_path, b"")
     assert counts == {"passed": 0, "failed": 0, "skipped": 0, "seconds": 0.0, "failures": []}
+
+
+def test_a_recorded_run(tmp_path):
+    """22 tests of the first run on the aio lab (fixtures/tempest/PROVENANCE.md)."""
+    counts, summary = summarise(tmp_path, (FIXTURES / "aio-lab-excerpt.subunit").read_bytes())
+    assert (counts["passed"], counts["failed"], counts["skipped"]) == (8, 6, 8)
+    assert counts["seconds"] == 783.0
+    failed = {f["id"].split("[")[0] for f in counts["failures"]}
+    assert "setUpClass (tempest.api.compute.admin.test_migrations.MigrationsAdminTest)" in failed
+    tracebacks = {f["id"].split("[")[0]: f["traceback"] for f in summary["failures"]}
+    assert (
+        'No "manager" role found'
+        in tracebacks["setUpClass (tempest.api.compute.admin.test_migrations.MigrationsAdminTest)"]
+    )
+    assert all(skip["reason"] for skip in summary["skips"])
