@@ -3,9 +3,9 @@
 The test command's tempest stage runs this after `molecule test -s aio
 --destroy never`, with molecule's ephemeral directory and inventory in
 MOLECULE_EPHEMERAL_DIRECTORY and MOLECULE_INVENTORY_FILE, and destroys the
-lab after it. It runs playbooks/tempest.yml with the lab profile through
-molecule's ansible.cfg, keeps the report in DOZEN_RUN_DIR (default
-runs/tempest-aio), and passes when no test failed.
+lab after it. It runs playbooks/tempest.yml through molecule's ansible.cfg
+with the ci profile (DOZEN_TEMPEST_PROFILE to change it), keeps the report in
+DOZEN_RUN_DIR (default runs/tempest-aio), and passes when no test failed.
 """
 
 import json
@@ -31,7 +31,8 @@ def test_tempest_passes_on_the_aio_cloud():
         DOZEN_RUN_DIR=str(run_dir),
     )
     argv = [BIN / "ansible-playbook", "-i", INVENTORY, ROOT / "playbooks" / "tempest.yml"]
-    argv += ["-e", f"@{EPHEMERAL / 'passwords.yml'}", "-e", "tempest_profile=lab"]
+    profile = os.environ.get("DOZEN_TEMPEST_PROFILE", "ci")
+    argv += ["-e", f"@{EPHEMERAL / 'passwords.yml'}", "-e", f"tempest_profile={profile}"]
     started = time.monotonic()
     proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
@@ -40,7 +41,7 @@ def test_tempest_passes_on_the_aio_cloud():
     assert summary_file.is_file(), f"no Tempest summary (rc {proc.returncode}):\n{out[-6000:]}"
     summary = json.loads(summary_file.read_text())
     print(
-        f"\ntempest: {summary['passed']} passed, {summary['failed']} failed, "
+        f"\ntempest ({profile}): {summary['passed']} passed, {summary['failed']} failed, "
         f"{summary['skipped']} skipped; tests {summary['seconds']} s, "
         f"playbook {seconds:.0f} s; report {run_dir / 'tempest'}"
     )
