@@ -18,6 +18,7 @@ def firmware_select(
     features_required=(),
     features_excluded=(),
     os_family=None,
+    nvram_required=False,
 ):
     """The firmware QEMU's rules choose; raises naming what is missing and its package."""
     try:
@@ -29,6 +30,7 @@ def firmware_select(
             features_required=features_required,
             features_excluded=features_excluded,
             os_family=os_family,
+            nvram_required=nvram_required,
         )
     except FirmwareError as exc:
         raise AnsibleFilterError(f"firmware_select: {exc}") from None

@@ -157,11 +157,35 @@ def machine_matches(machine, patterns):
     return False
 
 
-def _mismatch(descriptor, qemu_arch, machine, interface, required, excluded):
+def nvram_problem(descriptor):
+    """Why a descriptor cannot keep a guest's UEFI variables, or None.
+
+    A nova guest (and any persistent libvirt guest) keeps its variables in an
+    NVRAM file made from the descriptor's template, beside a read-only code
+    image: a ``flash`` mapping in ``split`` mode with an ``nvram-template``.
+    A ``memory`` mapping (AMD SEV, Intel TDX images), a ``stateless`` flash
+    mapping and a ``combined`` one have no template (nova bug 2122288).
+    """
+    device = descriptor.get("device")
+    if device != "flash":
+        return f"maps the firmware as {device or 'no'} device, with no NVRAM"
+    mode = descriptor.get("mode") or "split"
+    if mode != "split":
+        return f"is {mode} flash, with no NVRAM template"
+    if not descriptor.get("nvram_template"):
+        return "names no NVRAM template"
+    return None
+
+
+def _mismatch(descriptor, qemu_arch, machine, interface, required, excluded, nvram_required):
     """Why a descriptor does not fit the request, or None when it fits."""
     missing_files = descriptor.get("missing_files")
     if missing_files:
         return f"names {', '.join(missing_files)}, which the host lacks"
+    if nvram_required:
+        problem = nvram_problem(descriptor)
+        if problem:
+            return problem
     if interface not in descriptor.get("interface_types", ()):
         return f"interface {', '.join(descriptor.get('interface_types', ())) or 'none'}"
     targets = [t for t in descriptor.get("targets", ()) if t.get("architecture") == qemu_arch]
@@ -197,12 +221,16 @@ def select_firmware(
     features_required=(),
     features_excluded=(),
     os_family=None,
+    nvram_required=False,
 ):
     """Choose the firmware QEMU's rules pick for a request.
 
     ``descriptors`` are normalised descriptors (the ``firmware`` host fact);
     they are considered in file-name order, and one whose ``missing_files``
     (see mark_missing_files) is not empty is passed over. ``architecture`` is any alias.
+    ``nvram_required`` (a nova guest's case) also passes over every descriptor
+    that cannot keep UEFI variables (see nvram_problem), whatever its place in
+    the file-name order.
     Returns a dict with loader, loader_format, nvram_template,
     nvram_template_format, mode, device and the chosen descriptor. Raises
     FirmwareError naming architecture, machine, what was missing and the
@@ -220,7 +248,9 @@ def select_firmware(
         raise FirmwareError(f"features {', '.join(clash)} are both required and excluded")
     rejected = []
     for descriptor in sorted(descriptors or (), key=lambda d: d.get("name") or ""):
-        reason = _mismatch(descriptor, qemu_arch, machine, interface, required, excluded)
+        reason = _mismatch(
+            descriptor, qemu_arch, machine, interface, required, excluded, nvram_required
+        )
         if reason is None:
             return {
                 "loader": descriptor["executable"],
@@ -237,6 +267,8 @@ def select_firmware(
         wanted += f" with {', '.join(required)}"
     if excluded:
         wanted += f" without {', '.join(excluded)}"
+    if nvram_required:
+        wanted += " that keeps an NVRAM"
     seen = "; ".join(rejected) if rejected else "no descriptors were found"
     packages = firmware_packages(canonical, interface, os_family)
     if packages:

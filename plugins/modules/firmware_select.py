@@ -55,6 +55,15 @@ options:
       - Ansible os_family (Debian, RedHat, Suse) whose package to name on failure.
       - When omitted, the message names the package of every family.
     type: str
+  nvram_required:
+    description:
+      - Choose only firmware that keeps a guest's UEFI variables in an NVRAM file, as nova and any
+        persistent libvirt guest need it, a C(flash) mapping in C(split) mode with an NVRAM
+        template.
+      - Passes over C(memory) mappings (AMD SEV, Intel TDX images), C(stateless) and C(combined)
+        flash, wherever they sort (nova bug 2122288).
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -143,6 +152,7 @@ ARGUMENT_SPEC = {
     "features_excluded": {"type": "list", "elements": "str", "default": []},
     "descriptors": {"type": "list", "elements": "dict"},
     "os_family": {"type": "str"},
+    "nvram_required": {"type": "bool", "default": False},
 }
 
 
@@ -161,6 +171,7 @@ def main():
             features_required=params["features_required"],
             features_excluded=params["features_excluded"],
             os_family=params["os_family"],
+            nvram_required=params["nvram_required"],
         )
     except FirmwareError as exc:
         module.fail_json(msg=str(exc))

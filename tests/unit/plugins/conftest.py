@@ -128,3 +128,11 @@ def debian12_directories():
     directory = FIRMWARE / "debian12" / "usr/share/qemu/firmware"
     files = {p.name: p.read_text() for p in directory.glob("*.json")}
     return [("/usr/share/qemu/firmware", files), ("/etc/qemu/firmware", {})]
+
+
+@pytest.fixture
+def debian_sid_directories():
+    """Debian unstable's edk2 2026.08 descriptor set (memory-mapped SEV and TDX among them)."""
+    directory = FIRMWARE / "debian-sid" / "usr/share/qemu/firmware"
+    files = {p.name: p.read_text() for p in directory.glob("*.json")}
+    return [("/usr/share/qemu/firmware", files), ("/etc/qemu/firmware", {})]

@@ -106,6 +106,16 @@ def test_firmware_select_result(debian12_directories):
     assert choice["loader"] == "/usr/share/AAVMF/AAVMF_CODE.fd"
 
 
+def test_firmware_select_nvram_required(debian_sid_directories):
+    from ansible_collections.dozencloud.cloud.plugins.module_utils.firmware import load_descriptors
+
+    descriptors, _ = load_descriptors(debian_sid_directories)
+    select = FILTERS["firmware_select"]
+    args = (descriptors, "x86_64", "q35", "uefi", [], ["secure-boot"])
+    assert select(*args)["device"] == "memory"
+    assert select(*args, None, True)["loader"] == "/usr/share/OVMF/OVMF_CODE_4M.fd"
+
+
 @pytest.mark.parametrize(
     ("name", "args", "message"),
     [

@@ -273,3 +273,74 @@ def test_descriptors_without_file_information_are_taken_as_present(descriptors):
         features_excluded=["enrolled-keys"],
     )
     assert choice["loader"] == "/usr/share/AAVMF/AAVMF_CODE.secboot.fd"
+
+
+@pytest.fixture
+def sid(debian_sid_directories):
+    found, errors = fw.load_descriptors(debian_sid_directories)
+    assert errors == []
+    return found
+
+
+def test_qemu_order_puts_the_memory_mapped_sev_firmware_first(sid):
+    # Debian unstable's ovmf-amdsev sorts before the plain OVMF and asks for
+    # no secure boot: by QEMU's first-match rule a plain q35 request gets it.
+    choice = fw.select_firmware(sid, "x86_64", "q35", features_excluded=["secure-boot"])
+    assert choice["descriptor"]["name"] == "60-edk2-x86_64-amdsev.json"
+    assert (choice["device"], choice["nvram_template"]) == ("memory", None)
+
+
+def test_nvram_required_passes_over_memory_mapped_firmware(sid):
+    choice = fw.select_firmware(
+        sid, "x86_64", "q35", features_excluded=["secure-boot"], nvram_required=True
+    )
+    assert choice["descriptor"]["name"] == "60-edk2-x86_64.json"
+    assert choice["loader"] == "/usr/share/OVMF/OVMF_CODE_4M.fd"
+    assert choice["nvram_template"] == "/usr/share/OVMF/OVMF_VARS_4M.fd"
+    assert (choice["device"], choice["mode"]) == ("flash", "split")
+
+
+def test_nvram_required_leaves_aarch64_as_it_was(sid):
+    plain = fw.select_firmware(sid, "aarch64", "virt", features_excluded=["secure-boot"])
+    kept = fw.select_firmware(
+        sid, "aarch64", "virt", features_excluded=["secure-boot"], nvram_required=True
+    )
+    assert plain == kept
+    assert kept["descriptor"]["name"] == "60-edk2-aarch64.json"
+
+
+def test_nvram_required_failure_names_each_descriptor_without_nvram(sid):
+    # Asking for SEV-SNP, only the memory-mapped image offers it.
+    with pytest.raises(fw.FirmwareError) as excinfo:
+        fw.select_firmware(
+            sid, "x86_64", "q35", features_required=["amd-sev-snp"], nvram_required=True
+        )
+    message = str(excinfo.value)
+    assert "with amd-sev-snp that keeps an NVRAM" in message
+    amdsev = "60-edk2-x86_64-amdsev.json: maps the firmware as memory device, with no NVRAM"
+    assert amdsev in message
+    assert "60-edk2-x86_64.json: lacks amd-sev-snp" in message
+
+
+@pytest.mark.parametrize(
+    ("mapping", "problem"),
+    [
+        # docs/interop/firmware.json's three flash modes, and a template-less split.
+        ({"device": "flash", "mode": "stateless"}, "is stateless flash, with no NVRAM template"),
+        ({"device": "flash", "mode": "combined"}, "is combined flash, with no NVRAM template"),
+        ({"device": "flash", "mode": "split"}, "names no NVRAM template"),
+        ({"device": "flash"}, "names no NVRAM template"),
+        ({"device": "kernel"}, "maps the firmware as kernel device, with no NVRAM"),
+    ],
+)
+def test_nvram_problems(debian12_directories, mapping, problem):
+    # Debian 12's AAVMF descriptor with its mapping changed: the shapes the
+    # interop spec allows and no Debian package ships.
+    found, _ = fw.load_descriptors(debian12_directories)
+    aavmf = next(d for d in found if d["name"] == "60-edk2-aarch64.json")
+    changed = dict(aavmf, device=mapping["device"], mode=mapping.get("mode"), nvram_template=None)
+    assert fw.nvram_problem(aavmf) is None
+    assert fw.nvram_problem(changed) == problem
+    with pytest.raises(fw.FirmwareError, match=problem):
+        fw.select_firmware([changed], "aarch64", "virt", nvram_required=True)
+    assert fw.select_firmware([changed], "aarch64", "virt")["descriptor"] is changed

@@ -99,3 +99,27 @@ def test_documentation_matches_the_argument_spec(module):
             assert doc.get(key) == spec.get(key), (name, key)
         assert doc.get("required", False) == spec.get("required", False), name
         assert doc.get("default") == spec.get("default"), name
+
+
+@pytest.mark.parametrize(
+    ("nvram_required", "name", "loader"),
+    [
+        (False, "60-edk2-x86_64-amdsev.json", "/usr/share/ovmf/OVMF.amdsev.fd"),
+        (True, "60-edk2-x86_64.json", "/usr/share/OVMF/OVMF_CODE_4M.fd"),
+    ],
+)
+def test_firmware_select_nvram_required_on_a_host(
+    host_reader, monkeypatch, capsys, nvram_required, name, loader
+):
+    # An x86_64 host with Debian unstable's ovmf, ovmf-amdsev and ovmf-inteltdx.
+    reader = host_reader("epyc-7351p-x86_64", firmware="debian-sid")
+    monkeypatch.setattr(firmware_select, "HostReader", lambda: reader)
+    args = {
+        "architecture": "x86_64",
+        "machine": "q35",
+        "features_excluded": ["secure-boot"],
+        "nvram_required": nvram_required,
+    }
+    code, result = run(firmware_select, args, capsys)
+    assert code == 0
+    assert (result["descriptor"]["name"], result["loader"]) == (name, loader)
