@@ -3,8 +3,9 @@
 """CPU identity: /proc/cpuinfo parsing, MIDR tables, HWCAP decoding, SMBIOS.
 
 Sources:
-  * implementer and part numbers: Linux arch/arm64/include/asm/cputype.h and,
-    for the 32-bit cores (Cortex-A7/A9/A15/A17), arch/arm/include/asm/cputype.h;
+  * implementer and part numbers: each entry names its source (SOURCES):
+    Linux arch/arm64/include/asm/cputype.h, arch/arm/include/asm/cputype.h for
+    the 32-bit cores (Cortex-A7/A9/A12/A15/A17), Phytium's kernel for Phytium;
   * HWCAP bit positions: arch/arm64/include/uapi/asm/hwcap.h and
     arch/arm/include/uapi/asm/hwcap.h; feature names as /proc/cpuinfo prints
     them: hwcap_str[] in arch/arm64/kernel/cpuinfo.c and arch/arm/kernel/setup.c;
@@ -13,66 +14,125 @@ Sources:
 
 import re
 
-IMPLEMENTERS = {
-    0x41: "Arm",
-    0x42: "Broadcom",
-    0x43: "Cavium",
-    0x46: "Fujitsu",
-    0x48: "HiSilicon",
-    0x4E: "NVIDIA",
-    0x50: "APM",
-    0x51: "Qualcomm",
-    0x61: "Apple",
-    0x6D: "Microsoft",
-    0xC0: "Ampere",
+# Where each entry comes from (the "source" of IMPLEMENTER_SOURCES and CORES).
+SOURCES = {
+    "linux": (
+        "Linux arch/arm64/include/asm/cputype.h (linux-next, commit 4f91624778b2, read 2026-12-04)"
+    ),
+    "linux-arm": "Linux arch/arm/include/asm/cputype.h (the 32-bit cores)",
+    "phytium": (
+        "Phytium's kernel, arch/arm64/include/asm/cputype.h (AOSC-Tracking/phytium-linux-kernel,"
+        " commit 11d047a43eb8, read 2026-12-04)"
+    ),
 }
 
-# (implementer, part) -> core name.
-PARTS = {
-    (0x41, 0xC07): "Cortex-A7",
-    (0x41, 0xC09): "Cortex-A9",
-    (0x41, 0xC0D): "Cortex-A12",
-    (0x41, 0xC0E): "Cortex-A17",
-    (0x41, 0xC0F): "Cortex-A15",
-    (0x41, 0xD03): "Cortex-A53",
-    (0x41, 0xD04): "Cortex-A35",
-    (0x41, 0xD05): "Cortex-A55",
-    (0x41, 0xD07): "Cortex-A57",
-    (0x41, 0xD08): "Cortex-A72",
-    (0x41, 0xD09): "Cortex-A73",
-    (0x41, 0xD0A): "Cortex-A75",
-    (0x41, 0xD0B): "Cortex-A76",
-    (0x41, 0xD0C): "Neoverse N1",
-    (0x41, 0xD0D): "Cortex-A77",
-    (0x41, 0xD40): "Neoverse V1",
-    (0x41, 0xD41): "Cortex-A78",
-    (0x41, 0xD49): "Neoverse N2",
-    (0x41, 0xD4F): "Neoverse V2",
-    (0x41, 0xD84): "Neoverse V3",
-    (0x41, 0xD8E): "Neoverse N3",
-    (0x42, 0x516): "ThunderX2 (Vulcan)",
-    (0x43, 0x0A1): "ThunderX",
-    (0x43, 0x0AF): "ThunderX2",
-    (0x46, 0x001): "A64FX",
-    (0x48, 0xD01): "Kunpeng 920 (TSV110)",
-    (0x4E, 0x004): "Carmel",
-    (0x50, 0x000): "X-Gene",
-    (0x61, 0x022): "M1 Icestorm",
-    (0x61, 0x023): "M1 Firestorm",
-    (0x61, 0x024): "M1 Pro Icestorm",
-    (0x61, 0x025): "M1 Pro Firestorm",
-    (0x61, 0x028): "M1 Max Icestorm",
-    (0x61, 0x029): "M1 Max Firestorm",
-    (0x61, 0x032): "M2 Blizzard",
-    (0x61, 0x033): "M2 Avalanche",
-    (0x61, 0x034): "M2 Pro Blizzard",
-    (0x61, 0x035): "M2 Pro Avalanche",
-    (0x61, 0x038): "M2 Max Blizzard",
-    (0x61, 0x039): "M2 Max Avalanche",
-    (0x6D, 0xD49): "Azure Cobalt 100",
-    (0xC0, 0xAC3): "AmpereOne",
-    (0xC0, 0xAC4): "AmpereOne A",
+# implementer -> (vendor, source).
+IMPLEMENTER_SOURCES = {
+    0x41: ("Arm", "linux"),
+    0x42: ("Broadcom", "linux"),
+    0x43: ("Cavium", "linux"),
+    0x46: ("Fujitsu", "linux"),
+    0x48: ("HiSilicon", "linux"),
+    0x4E: ("NVIDIA", "linux"),
+    0x50: ("APM", "linux"),
+    0x51: ("Qualcomm", "linux"),
+    0x61: ("Apple", "linux"),
+    0x6D: ("Microsoft", "linux"),
+    0x70: ("Phytium", "phytium"),
+    0xC0: ("Ampere", "linux"),
 }
+IMPLEMENTERS = {key: name for key, (name, _) in IMPLEMENTER_SOURCES.items()}
+
+# (implementer, part) -> (core name, source). Software models (AEM, Foundation) are left out.
+CORES = {
+    (0x41, 0xC07): ("Cortex-A7", "linux-arm"),
+    (0x41, 0xC09): ("Cortex-A9", "linux-arm"),
+    (0x41, 0xC0D): ("Cortex-A12", "linux-arm"),
+    (0x41, 0xC0E): ("Cortex-A17", "linux-arm"),
+    (0x41, 0xC0F): ("Cortex-A15", "linux-arm"),
+    (0x41, 0xD03): ("Cortex-A53", "linux"),
+    (0x41, 0xD04): ("Cortex-A35", "linux"),
+    (0x41, 0xD05): ("Cortex-A55", "linux"),
+    (0x41, 0xD07): ("Cortex-A57", "linux"),
+    (0x41, 0xD08): ("Cortex-A72", "linux"),
+    (0x41, 0xD09): ("Cortex-A73", "linux"),
+    (0x41, 0xD0A): ("Cortex-A75", "linux"),
+    (0x41, 0xD0B): ("Cortex-A76", "linux"),
+    (0x41, 0xD0C): ("Neoverse N1", "linux"),
+    (0x41, 0xD0D): ("Cortex-A77", "linux"),
+    (0x41, 0xD0E): ("Cortex-A76AE", "linux"),
+    (0x41, 0xD40): ("Neoverse V1", "linux"),
+    (0x41, 0xD41): ("Cortex-A78", "linux"),
+    (0x41, 0xD42): ("Cortex-A78AE", "linux"),
+    (0x41, 0xD44): ("Cortex-X1", "linux"),
+    (0x41, 0xD46): ("Cortex-A510", "linux"),
+    (0x41, 0xD47): ("Cortex-A710", "linux"),
+    (0x41, 0xD48): ("Cortex-X2", "linux"),
+    (0x41, 0xD49): ("Neoverse N2", "linux"),
+    (0x41, 0xD4B): ("Cortex-A78C", "linux"),
+    (0x41, 0xD4C): ("Cortex-X1C", "linux"),
+    (0x41, 0xD4D): ("Cortex-A715", "linux"),
+    (0x41, 0xD4E): ("Cortex-X3", "linux"),
+    (0x41, 0xD4F): ("Neoverse V2", "linux"),
+    (0x41, 0xD80): ("Cortex-A520", "linux"),
+    (0x41, 0xD81): ("Cortex-A720", "linux"),
+    (0x41, 0xD82): ("Cortex-X4", "linux"),
+    (0x41, 0xD84): ("Neoverse V3", "linux"),
+    (0x41, 0xD85): ("Cortex-X925", "linux"),
+    (0x41, 0xD87): ("Cortex-A725", "linux"),
+    (0x41, 0xD8E): ("Neoverse N3", "linux"),
+    (0x42, 0x100): ("Brahma-B53", "linux"),
+    (0x42, 0x516): ("ThunderX2 (Vulcan)", "linux"),
+    (0x43, 0x0A1): ("ThunderX", "linux"),
+    (0x43, 0x0A2): ("ThunderX 81xx", "linux"),
+    (0x43, 0x0A3): ("ThunderX 83xx", "linux"),
+    (0x43, 0x0AF): ("ThunderX2", "linux"),
+    (0x43, 0x0B1): ("OCTEON TX2 98xx", "linux"),
+    (0x43, 0x0B2): ("OCTEON TX2 96xx", "linux"),
+    (0x43, 0x0B3): ("OCTEON TX2 95xx", "linux"),
+    (0x43, 0x0B4): ("OCTEON TX2 95xxN", "linux"),
+    (0x43, 0x0B5): ("OCTEON TX2 95xxMM", "linux"),
+    (0x43, 0x0B6): ("OCTEON TX2 95xxO", "linux"),
+    (0x46, 0x001): ("A64FX", "linux"),
+    (0x48, 0xD01): ("Kunpeng 920 (TSV110)", "linux"),
+    (0x48, 0xD02): ("HIP09", "linux"),
+    (0x48, 0xD06): ("HIP12", "linux"),
+    (0x4E, 0x003): ("Denver", "linux"),
+    (0x4E, 0x004): ("Carmel", "linux"),
+    (0x50, 0x000): ("X-Gene", "linux"),
+    (0x51, 0x001): ("Oryon X1", "linux"),
+    (0x51, 0x200): ("Kryo", "linux"),
+    (0x51, 0x800): ("Falkor V1 / Kryo 2xx Gold", "linux"),
+    (0x51, 0x801): ("Kryo 2xx Silver", "linux"),
+    (0x51, 0x802): ("Kryo 3xx Gold", "linux"),
+    (0x51, 0x803): ("Kryo 3xx Silver", "linux"),
+    (0x51, 0x804): ("Kryo 4xx Gold", "linux"),
+    (0x51, 0x805): ("Kryo 4xx Silver", "linux"),
+    (0x51, 0xC00): ("Falkor", "linux"),
+    (0x61, 0x022): ("M1 Icestorm", "linux"),
+    (0x61, 0x023): ("M1 Firestorm", "linux"),
+    (0x61, 0x024): ("M1 Pro Icestorm", "linux"),
+    (0x61, 0x025): ("M1 Pro Firestorm", "linux"),
+    (0x61, 0x028): ("M1 Max Icestorm", "linux"),
+    (0x61, 0x029): ("M1 Max Firestorm", "linux"),
+    (0x61, 0x032): ("M2 Blizzard", "linux"),
+    (0x61, 0x033): ("M2 Avalanche", "linux"),
+    (0x61, 0x034): ("M2 Pro Blizzard", "linux"),
+    (0x61, 0x035): ("M2 Pro Avalanche", "linux"),
+    (0x61, 0x038): ("M2 Max Blizzard", "linux"),
+    (0x61, 0x039): ("M2 Max Avalanche", "linux"),
+    (0x6D, 0xD49): ("Azure Cobalt 100", "linux"),
+    (0x70, 0x303): ("FTC303", "phytium"),
+    (0x70, 0x660): ("FTC660", "phytium"),
+    (0x70, 0x661): ("FTC661", "phytium"),
+    (0x70, 0x662): ("FTC662 (S2500)", "phytium"),
+    (0x70, 0x663): ("FTC663", "phytium"),
+    (0x70, 0x664): ("FTC664", "phytium"),
+    (0xC0, 0xAC3): ("AmpereOne", "linux"),
+    (0xC0, 0xAC4): ("AmpereOne A", "linux"),
+}
+PARTS = {key: name for key, (name, _) in CORES.items()}
+
 
 X86_VENDORS = {
     "GenuineIntel": "Intel",

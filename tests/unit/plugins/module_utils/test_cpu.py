@@ -68,12 +68,61 @@ def test_identify_published_servers(text, vendor, core):
 
 
 def test_unknown_part_is_described_not_dropped():
+    # 0x56 is in Arm's implementer list (Marvell), not in any source of the table.
+    processors, _ = cpu.parse_cpuinfo(
+        "processor\t: 0\nCPU implementer\t: 0x56\nCPU part\t: 0x663\n"
+    )
+    identity = cpu.identify_arm(processors)
+    assert identity["vendor"] == "unknown implementer 0x56"
+    assert identity["core"] == "unknown core (implementer 0x56, part 0x663)"
+
+
+def test_unknown_part_of_a_known_implementer():
+    processors, _ = cpu.parse_cpuinfo(
+        "processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xfff\n"
+    )
+    identity = cpu.identify_arm(processors)
+    assert identity["vendor"] == "Arm"
+    assert identity["core"] == "unknown core (implementer 0x41, part 0xfff)"
+
+
+def test_phytium_is_identified():
     processors, _ = cpu.parse_cpuinfo(
         "processor\t: 0\nCPU implementer\t: 0x70\nCPU part\t: 0x663\n"
     )
     identity = cpu.identify_arm(processors)
-    assert identity["vendor"] == "unknown implementer 0x70"
-    assert identity["core"] == "unknown core (implementer 0x70, part 0x663)"
+    assert (identity["vendor"], identity["core"]) == ("Phytium", "FTC663")
+
+
+def test_every_entry_names_its_source():
+    for key, (name, source) in cpu.CORES.items():
+        assert name and source in cpu.SOURCES, key
+        assert key[0] in cpu.IMPLEMENTER_SOURCES, key
+    for name, source in cpu.IMPLEMENTER_SOURCES.values():
+        assert name and source in cpu.SOURCES
+    assert cpu.PARTS[(0x41, 0xD4F)] == "Neoverse V2"
+    assert cpu.IMPLEMENTERS[0xC0] == "Ampere"
+
+
+@pytest.mark.parametrize(
+    ("implementer", "part", "core"),
+    [
+        # Server and board cores added from cputype.h on 2026-12-04.
+        (0x41, 0xD0E, "Cortex-A76AE"),
+        (0x41, 0xD42, "Cortex-A78AE"),
+        (0x41, 0xD87, "Cortex-A725"),
+        (0x43, 0x0A2, "ThunderX 81xx"),
+        (0x43, 0x0B2, "OCTEON TX2 96xx"),
+        (0x42, 0x100, "Brahma-B53"),
+        (0x48, 0xD02, "HIP09"),
+        (0x48, 0xD06, "HIP12"),
+        (0x4E, 0x003, "Denver"),
+        (0x51, 0xC00, "Falkor"),
+        (0x51, 0x001, "Oryon X1"),
+    ],
+)
+def test_added_cores(implementer, part, core):
+    assert cpu.core_name(implementer, part) == core
 
 
 def test_blocks_without_midr_name_no_core():
