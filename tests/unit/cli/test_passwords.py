@@ -1,7 +1,10 @@
 """`dozen passwords`: adds missing secrets, never changes or prints one."""
 
+import pathlib
 import re
+import shutil
 import stat
+import subprocess
 
 import pytest
 import yaml
@@ -354,3 +357,21 @@ def test_cookie_never_looks_erlang_generated():
 def test_generated_values_differ():
     spec = BY_NAME["keystone_admin_password"]
     assert len({passwords.generate(spec) for _ in range(100)}) == 100
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "inventories/aio/group_vars/all/passwords.yml",
+        "inventories/example-site/group_vars/all/passwords.yml",
+        "inventories/site-b/group_vars/all/passwords.yml",
+        "inventories/region1/site-c/group_vars/all/passwords.yaml",
+    ],
+)
+def test_every_sites_passwords_file_is_ignored_by_git(path):
+    # Any site's secrets, not only aio's, stay out of commits.
+    top = pathlib.Path(__file__).resolve().parents[3]
+    if shutil.which("git") is None or not (top / ".git").exists():
+        pytest.skip("not a git checkout")
+    done = subprocess.run(["git", "-C", str(top), "check-ignore", "-q", path], check=False)
+    assert done.returncode == 0, f"{path} is not ignored by .gitignore"
