@@ -122,17 +122,20 @@ def host_names():
     return HOST_NAMES
 
 
+def _descriptor_directories(name):
+    """A recorded descriptor set (fixtures/firmware/NAME) as load_descriptors input."""
+    directory = FIRMWARE / name / "usr/share/qemu/firmware"
+    files = {p.name: p.read_text() for p in directory.glob("*.json")}
+    return [("/usr/share/qemu/firmware", files), ("/etc/qemu/firmware", {})]
+
+
 @pytest.fixture
 def debian12_directories():
     """The Debian 12 descriptor set as load_descriptors input."""
-    directory = FIRMWARE / "debian12" / "usr/share/qemu/firmware"
-    files = {p.name: p.read_text() for p in directory.glob("*.json")}
-    return [("/usr/share/qemu/firmware", files), ("/etc/qemu/firmware", {})]
+    return _descriptor_directories("debian12")
 
 
 @pytest.fixture
 def debian_sid_directories():
     """Debian unstable's edk2 2026.08 descriptor set (memory-mapped SEV and TDX among them)."""
-    directory = FIRMWARE / "debian-sid" / "usr/share/qemu/firmware"
-    files = {p.name: p.read_text() for p in directory.glob("*.json")}
-    return [("/usr/share/qemu/firmware", files), ("/etc/qemu/firmware", {})]
+    return _descriptor_directories("debian-sid")

@@ -67,31 +67,26 @@ def test_identify_published_servers(text, vendor, core):
     assert (identity["vendor"], identity["core"]) == (vendor, core)
 
 
-def test_unknown_part_is_described_not_dropped():
-    # 0x56 is in Arm's implementer list (Marvell), not in any source of the table.
+@pytest.mark.parametrize(
+    ("implementer", "part", "vendor", "core"),
+    [
+        # 0x56 is in Arm's implementer list (Marvell), not in any source of the table.
+        (
+            "0x56",
+            "0x663",
+            "unknown implementer 0x56",
+            "unknown core (implementer 0x56, part 0x663)",
+        ),
+        ("0x41", "0xfff", "Arm", "unknown core (implementer 0x41, part 0xfff)"),
+        ("0x70", "0x663", "Phytium", "FTC663"),
+    ],
+)
+def test_identity_of_known_and_unknown_parts(implementer, part, vendor, core):
     processors, _ = cpu.parse_cpuinfo(
-        "processor\t: 0\nCPU implementer\t: 0x56\nCPU part\t: 0x663\n"
+        f"processor\t: 0\nCPU implementer\t: {implementer}\nCPU part\t: {part}\n"
     )
     identity = cpu.identify_arm(processors)
-    assert identity["vendor"] == "unknown implementer 0x56"
-    assert identity["core"] == "unknown core (implementer 0x56, part 0x663)"
-
-
-def test_unknown_part_of_a_known_implementer():
-    processors, _ = cpu.parse_cpuinfo(
-        "processor\t: 0\nCPU implementer\t: 0x41\nCPU part\t: 0xfff\n"
-    )
-    identity = cpu.identify_arm(processors)
-    assert identity["vendor"] == "Arm"
-    assert identity["core"] == "unknown core (implementer 0x41, part 0xfff)"
-
-
-def test_phytium_is_identified():
-    processors, _ = cpu.parse_cpuinfo(
-        "processor\t: 0\nCPU implementer\t: 0x70\nCPU part\t: 0x663\n"
-    )
-    identity = cpu.identify_arm(processors)
-    assert (identity["vendor"], identity["core"]) == ("Phytium", "FTC663")
+    assert (identity["vendor"], identity["core"]) == (vendor, core)
 
 
 def test_every_entry_names_its_source():

@@ -6,11 +6,15 @@ import pytest
 from ansible_collections.dozencloud.cloud.plugins.module_utils import firmware as fw
 
 
-@pytest.fixture
-def descriptors(debian12_directories):
-    found, errors = fw.load_descriptors(debian12_directories)
+def _loaded(directories):
+    found, errors = fw.load_descriptors(directories)
     assert errors == []
     return found
+
+
+@pytest.fixture
+def descriptors(debian12_directories):
+    return _loaded(debian12_directories)
 
 
 def test_descriptors_are_sorted_by_file_name(descriptors):
@@ -277,9 +281,7 @@ def test_descriptors_without_file_information_are_taken_as_present(descriptors):
 
 @pytest.fixture
 def sid(debian_sid_directories):
-    found, errors = fw.load_descriptors(debian_sid_directories)
-    assert errors == []
-    return found
+    return _loaded(debian_sid_directories)
 
 
 def test_qemu_order_puts_the_memory_mapped_sev_firmware_first(sid):
