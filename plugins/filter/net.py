@@ -9,6 +9,7 @@ from ansible_collections.dozencloud.cloud.plugins.module_utils.addressing import
     host_address,
     network_contains,
     overlapping_networks,
+    reserved_address,
 )
 
 
@@ -31,4 +32,5 @@ class FilterModule:
             "net_overlaps": _wrap("net_overlaps", overlapping_networks),
             "net_contains": _wrap("net_contains", network_contains),
             "net_duplicate_addresses": _wrap("net_duplicate_addresses", duplicate_addresses),
+            "net_reserved": _wrap("net_reserved", reserved_address),
         }

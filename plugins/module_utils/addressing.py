@@ -81,6 +81,31 @@ def network_contains(cidr, address):
     return parse_address(address) in parse_network(cidr)
 
 
+def reserved_address(cidr, address):
+    """What an address inside a network is reserved for, or "" if a host may have it.
+
+    IPv4 networks larger than /31 reserve their first (network) and last
+    (broadcast) addresses; /31 (RFC 3021) and /32 reserve none. IPv6 networks
+    reserve their first address, the subnet-router anycast (RFC 4291 2.6.1),
+    except /127 (RFC 6164) and /128.
+    """
+    network = parse_network(cidr)
+    ip = parse_address(address)
+    if ip not in network:
+        return ""
+    if network.version == 4:
+        if network.prefixlen >= 31:
+            return ""
+        if ip == network.network:
+            return "network address"
+        if ip == network.broadcast:
+            return "broadcast address"
+        return ""
+    if network.prefixlen < 127 and ip == network.network:
+        return "subnet-router anycast address"
+    return ""
+
+
 def duplicate_addresses(addresses_by_host):
     """Addresses given to more than one host: ``[{address, hosts}]`` sorted.
 

@@ -32,6 +32,10 @@ RECORDED_PLAYBOOK = HERE / "recorded_facts.yml"
 INVENTORY_CASES = sorted(p.name for p in (HERE / "inventories").iterdir() if p.is_dir())
 FACT_CASES = sorted(p.name for p in (HERE / "fact_cases").iterdir() if p.is_dir())
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).with_name("ansible-playbook"))
+# Every run refuses variables no role reads, as the test command's sites do;
+# a run whose args set prechecks_strict_variables itself overrides it (the
+# last -e wins), to see the warning of a lenient site.
+STRICT = ("-e", "prechecks_strict_variables=true")
 RECAP_LINE = re.compile(
     r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M
 )
@@ -173,7 +177,7 @@ def run_playbook(args, tmp, secrets=()):
         ANSIBLE_LOCAL_TEMP=str(tmp / "local-tmp"), ANSIBLE_REMOTE_TEMP=str(tmp / "remote-tmp")
     )
     proc = subprocess.run(
-        [ANSIBLE_PLAYBOOK, *args],
+        [ANSIBLE_PLAYBOOK, *STRICT, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -181,7 +185,9 @@ def run_playbook(args, tmp, secrets=()):
         timeout=300,
         check=False,
     )
-    return Run([ANSIBLE_PLAYBOOK, *args], proc.returncode, proc.stdout + proc.stderr, secrets)
+    return Run(
+        [ANSIBLE_PLAYBOOK, *STRICT, *args], proc.returncode, proc.stdout + proc.stderr, secrets
+    )
 
 
 class Runs:
@@ -229,6 +235,16 @@ def inventory_runs(tmp_path_factory):
     runs.submit("good/inventory-only-check", [*inventory_only, "--check"], secrets)
     runs.submit("good/inventory-only-vvv", [*inventory_only, "-vvv"], secrets)
     runs.submit("good/limit-without-localhost", [*good, "--limit", "cmp-a01"], secrets)
+    # A misspelled variable on a site that is not strict: a warning, no failure.
+    lenient = tmp / "sites" / "good-lenient"
+    lenient_secrets = site_with_passwords(GOOD_SITE, lenient)
+    (lenient / "group_vars" / "all" / "typo.yml").write_text("---\ndozen_endpont_scheme: https\n")
+    runs.submit(
+        "good/misspelled-lenient",
+        ["-i", str(lenient), str(PLAYBOOK), "--tags", "prechecks_inventory"]
+        + ["-e", "prechecks_strict_variables=false"],
+        lenient_secrets,
+    )
     # At -vvv too, a refused secret's value stays out of the output.
     runs.submit("secret-too-short -vvv", [*runs.args["secret-too-short"], "-vvv"], short_secrets)
     yield runs
@@ -249,7 +265,7 @@ def fact_runs(tmp_path_factory):
             case,
             [
                 *("-i", str(inventory), str(RECORDED_PLAYBOOK)),
-                *("-e", "prechecks_gather_facts=false", "-e", f"prechecks_test_facts_dir={facts}"),
+                *("-e", "prechecks_gather_facts=false", "-e", f"recorded_facts_dir={facts}"),
             ],
             secrets,
         )

@@ -89,3 +89,17 @@ def test_limit_without_localhost_is_refused(inventory_runs):
     assert "UNREACHABLE" not in run.output, run.describe()
     assert_nothing_changed(run)
     assert_no_secret_shown(run)
+
+
+def test_misspelled_variable_warns_on_a_lenient_site(inventory_runs):
+    """Without prechecks_strict_variables, an unknown variable is a warning that names it."""
+    run = inventory_runs["good/misspelled-lenient"]
+    assert run.returncode == 0, run.describe()
+    assert any(
+        "site: dozen_endpont_scheme is set, but no DozenCloud role reads it" in warning
+        and "Did you mean dozen_endpoint_scheme?" in warning
+        for warning in run.warnings
+    ), run.describe()
+    assert_no_host_contacted(run)
+    assert_nothing_changed(run)
+    assert_no_secret_shown(run)

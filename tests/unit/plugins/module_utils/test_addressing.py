@@ -100,3 +100,23 @@ def test_duplicate_errors_name_host_and_value():
         net.duplicate_addresses({"cmp1": ["x"]})
     with pytest.raises(net.AddressError, match=r"is not a mapping of host to addresses"):
         net.duplicate_addresses(["198.18.0.1"])
+
+
+@pytest.mark.parametrize(
+    ("cidr", "address", "reserved"),
+    [
+        ("198.18.0.0/24", "198.18.0.0", "network address"),
+        ("198.18.0.0/24", "198.18.0.255", "broadcast address"),
+        ("198.18.0.0/24", "198.18.0.1", ""),
+        ("198.18.0.0/24", "198.18.0.254", ""),
+        ("198.18.0.0/24", "198.18.1.0", ""),
+        ("198.18.0.0/31", "198.18.0.0", ""),
+        ("198.18.0.0/31", "198.18.0.1", ""),
+        ("198.18.0.7/32", "198.18.0.7", ""),
+        ("2001:db8::/64", "2001:db8::", "subnet-router anycast address"),
+        ("2001:db8::/64", "2001:db8::ffff:ffff:ffff:ffff", ""),
+        ("2001:db8::/127", "2001:db8::", ""),
+    ],
+)
+def test_reserved(cidr, address, reserved):
+    assert net.reserved_address(cidr, address) == reserved
