@@ -46,6 +46,27 @@ _POLL_SECONDS = 0.2
 # How long ansible-playbook may take to stop its workers after SIGINT before it is killed.
 _GRACE_SECONDS = 20
 TAIL_LINES = 40
+
+# Ansible's own notices, shown without -v: warnings (a task's, or an inventory
+# source it could not parse) and errors outside a task (a YAML error in
+# group_vars), with the line saying where. A failed task's [ERROR] is shown as
+# its failure already. Ansible's note on the strategy plugin is noise.
+_NOTICE = re.compile(r"^(\[WARNING\]|\[ERROR\]|Origin):? ")
+_NOISE = re.compile(
+    r"^\[WARNING\]: Deprecation warnings can be disabled|"
+    r"^\[DEPRECATION WARNING\]: Use of strategy plugins not included in ansible\.builtin"
+)
+
+
+def _notices(text: str, *, task_result: bool) -> list[str]:
+    lines = []
+    for line in (_ANSI.sub("", raw).rstrip() for raw in text.splitlines()):
+        if not _NOTICE.match(line) or _NOISE.match(line):
+            continue
+        if task_result and not line.startswith("[WARNING]"):
+            continue
+        lines.append(line)
+    return lines
 HIDDEN = "<hidden>"
 
 
@@ -154,6 +175,9 @@ class Progress:
             self.tail.extend(text.splitlines())
             if self.verbose:
                 self._write(text + "\n")
+            else:
+                for line in _notices(text, task_result=kind in _TASK_DONE):
+                    self._alert(line)
 
         if kind == "playbook_on_play_start":
             self._end_play(when)

@@ -54,6 +54,7 @@ PASSWORD_CASES = {
     "secret-set-per-host": {
         "host_vars": {"ctl01": {"keystone_admin_password": "HostOnlyLeakCheck123"}}
     },
+    "secret-breaks-url": {"set": {"nova_rabbitmq_password": "UrlLeak@Check:42/x%2F#frag"}},
 }
 
 
@@ -241,8 +242,10 @@ def inventory_runs(tmp_path_factory):
     (lenient / "group_vars" / "all" / "typo.yml").write_text("---\ndozen_endpont_scheme: https\n")
     runs.submit(
         "good/misspelled-lenient",
-        ["-i", str(lenient), str(PLAYBOOK), "--tags", "prechecks_inventory"]
-        + ["-e", "prechecks_strict_variables=false"],
+        [
+            *("-i", str(lenient), str(PLAYBOOK), "--tags", "prechecks_inventory"),
+            *("-e", "prechecks_strict_variables=false"),
+        ],
         lenient_secrets,
     )
     # At -vvv too, a refused secret's value stays out of the output.

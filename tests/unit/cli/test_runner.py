@@ -475,6 +475,36 @@ def test_progress_verbose_prints_ansible_output_only():
     assert progress.failures[0]["msg"] == "no"
 
 
+def test_progress_shows_ansibles_warnings_and_errors_without_verbose():
+    out, clock = io.StringIO(), Clock()
+    progress = runner.Progress(out, clock=clock)
+    progress.handle(
+        {
+            "event": "verbose",
+            "stdout": "[WARNING]: Deprecation warnings can be disabled by setting x\n"
+            "\x1b[0;31m[ERROR]: YAML parsing failed: found duplicate key\x1b[0m\n"
+            "Origin: /site/group_vars/all/main.yml:3:1\n"
+            "\n"
+            "3 dozen_region_name: Two\n",
+        }
+    )
+    progress.handle(
+        event("runner_on_ok", 1, host="localhost", task="Check", res={})
+        | {"stdout": "[WARNING]: site: dozen_x is set, but no DozenCloud role reads it"}
+    )
+    progress.handle(
+        event("runner_on_failed", 2, host="localhost", task="T", res={"msg": "no"})
+        | {"stdout": "[ERROR]: Task failed: no"}
+    )
+    lines = [line.split("] ", 1)[1] for line in out.getvalue().splitlines()]
+    assert lines == [
+        "[ERROR]: YAML parsing failed: found duplicate key",
+        "Origin: /site/group_vars/all/main.yml:3:1",
+        "[WARNING]: site: dozen_x is set, but no DozenCloud role reads it",
+        '  FAILED localhost, task "T": no',
+    ]
+
+
 @pytest.mark.parametrize(
     ("status", "rc", "signum", "code"),
     [

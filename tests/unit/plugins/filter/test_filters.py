@@ -8,13 +8,14 @@ from ansible_collections.dozencloud.cloud.plugins.filter import (
     firmware,
     glance,
     hugepages,
+    inventory,
     libvirt,
     net,
     tempest,
 )
 
 FILTERS = {}
-for plugin in (arch, config, firmware, glance, hugepages, libvirt, net, tempest):
+for plugin in (arch, config, firmware, glance, hugepages, inventory, libvirt, net, tempest):
     FILTERS.update(plugin.FilterModule().filters())
 
 HOST_64K = {
@@ -41,6 +42,8 @@ def test_all_documented_filters_are_exported():
         "net_overlaps",
         "net_contains",
         "net_duplicate_addresses",
+        "net_reserved",
+        "inventory_group_problems",
         "tempest_config",
         "tempest_test_lists",
         "to_ini",
