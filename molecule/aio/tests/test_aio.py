@@ -4,7 +4,9 @@ Runs after converge and idempotence, in file order: first one test guest's
 whole life (verify.yml boots and checks it, the compute host restarts with
 its UEFI variable kept, verify.yml deletes it with its NVRAM), which leaves
 verify.yml's flavor and network for the rest; then foreign and untagged
-images find no host, and killed nova-compute is healed by systemd.
+images find no host, and killed nova-compute is healed by systemd; an
+operator's image of the test image's name is refused and kept; and no secret
+is in the scenario's logs.
 """
 
 import json
@@ -160,3 +162,44 @@ def test_killing_nova_compute_is_healed_by_systemd(compute):
 
     wait_for("nova-compute running again", restarted, timeout=120)
     assert int(on(compute, "systemctl show -P NRestarts nova-compute")) >= 1
+
+
+def test_an_operators_image_of_the_test_images_name_is_refused_and_kept(cloud):
+    """glance_images replaces only images it tagged; another of its name is the operator's."""
+    name = "dozencloud-test-aarch64"
+    ours = list(cloud.image.images(name=name))
+    assert len(ours) == 1 and ours[0].properties.get("dozencloud_managed") == "true", ours
+    operator = cloud.image.create_image(
+        name=name,
+        data=b"operator's own content",
+        disk_format="raw",
+        container_format="bare",
+        allow_duplicates=True,
+        hw_architecture="aarch64",
+    )
+    try:
+        proc, out = playbook("verify.yml", "-t", "verify_images")
+        assert proc.returncode != 0, out
+        assert f"glance holds an image named {name} ({operator.id}" in out, out
+        assert "so DozenCloud did not upload it and will not delete it" in out, out
+        assert cloud.image.find_image(operator.id) is not None
+        assert [i.id for i in cloud.image.images(name=name) if i.id != operator.id] == [ours[0].id]
+    finally:
+        cloud.image.delete_image(operator, ignore_missing=True)
+
+
+def test_no_secret_in_the_scenarios_logs_or_state(secrets):
+    """Every secret of passwords.yml stays out of the logs and files molecule keeps.
+
+    The converge, idempotence and verify.yml logs are in the ephemeral
+    directory; the operator's credentials hold the admin password by design.
+    """
+    values = {name: value for name, value in secrets.items() if isinstance(value, str)}
+    assert values
+    allowed = {EPHEMERAL / "passwords.yml"}
+    allowed |= set((EPHEMERAL / "credentials").rglob("*"))
+    leaks = []
+    for path in sorted(p for p in EPHEMERAL.rglob("*") if p.is_file() and p not in allowed):
+        data = path.read_bytes()
+        leaks += [f"{name} in {path}" for name, value in values.items() if value.encode() in data]
+    assert not leaks, leaks
