@@ -131,7 +131,13 @@ def plan_roles(wanted, roles, assigned):
 
 
 def describe(
-    services_create, services_update, endpoints_create, endpoints_update, user_create=None, roles=()
+    services_create,
+    services_update,
+    endpoints_create,
+    endpoints_update,
+    user_create=None,
+    roles=(),
+    password_update=None,
 ):
     """One line per change, for the module's ``changes`` and diff."""
     lines = [f"create service {e['name']} ({e['type']})" for e in services_create]
@@ -146,5 +152,7 @@ def describe(
     ]
     if user_create:
         lines.append(f"create user {user_create}")
+    if password_update:
+        lines.append(f"set the password of user {password_update}")
     lines += [f"assign role {name}" for name, _id in roles]
     return lines

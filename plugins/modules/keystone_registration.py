@@ -17,8 +17,8 @@ description:
     by service, interface and region.
   - A service or endpoint that keystone holds twice is an error naming the records, as is a role
     keystone lacks; nothing is changed then.
-  - The password of an existing user is left alone. Keystone cannot tell whether it differs
-    without setting it.
+  - The password of an existing user is tried with a token request as that user; it is set
+    again only when keystone refuses it (a rotated password). No password is compared or shown.
   - Creates and updates only; it never deletes.
 author:
   - DozenCloud developers
@@ -58,7 +58,7 @@ options:
         type: str
         required: true
       password:
-        description: Password, set only when the user is created.
+        description: Password, set when the user is created, and when keystone refuses it for the existing user.
         type: str
         required: true
         no_log: true
@@ -164,6 +164,10 @@ class KeystoneRegistrationModule(OpenStackModule):
     )
     module_kwargs = dict(supports_check_mode=True)
 
+    def _password_works(self, user_id, password):
+        admin = self.conn.session
+        return _token_for(admin.auth.auth_url, user_id, password, admin.verify)
+
     def run(self):
         identity = self.conn.identity
         wanted, region, user = self.params["services"], self.params["region"], self.params["user"]
@@ -190,6 +194,9 @@ class KeystoneRegistrationModule(OpenStackModule):
                 roles = plan_roles(user["roles"], _records(identity.roles()), assigned)
         except RegistrationError as exc:
             self.fail_json(msg=str(exc))
+        password_stale = user_record is not None and not self._password_works(
+            user_record.id, user["password"]
+        )
 
         changes = describe(
             services_create,
@@ -198,6 +205,7 @@ class KeystoneRegistrationModule(OpenStackModule):
             endpoints_update,
             user_create=user["name"] if user and user_record is None else None,
             roles=roles,
+            password_update=user["name"] if password_stale else None,
         )
         result = dict(changed=bool(changes), changes=changes)
         if self.ansible._diff and changes:
@@ -238,11 +246,26 @@ class KeystoneRegistrationModule(OpenStackModule):
                     default_project_id=project.id,
                     is_enabled=True,
                 )
+            elif password_stale:
+                identity.update_user(user_record, password=user["password"])
             for _name, role_id in roles:
                 identity.assign_project_role_to_user(project, user_record, role_id)
             result["user_id"] = user_record.id
         result["services"] = ids
         self.exit_json(**result)
+
+
+def _token_for(auth_url, user_id, password, verify):
+    """Whether keystone gives an unscoped token for the user and password."""
+    from keystoneauth1 import exceptions, session
+    from keystoneauth1.identity import v3
+
+    auth = v3.Password(auth_url=auth_url, user_id=user_id, password=password)
+    try:
+        session.Session(auth=auth, verify=verify).get_token()
+    except exceptions.Unauthorized:
+        return False
+    return True
 
 
 def main():

@@ -145,3 +145,8 @@ def test_describe_names_each_change():
         "create user glance",
         "assign role service",
     ]
+
+
+def test_describe_names_a_password_set_again():
+    lines = describe([], [], [], [], password_update="nova")
+    assert lines == ["set the password of user nova"]
