@@ -67,6 +67,8 @@ def _notices(text: str, *, task_result: bool) -> list[str]:
             continue
         lines.append(line)
     return lines
+
+
 HIDDEN = "<hidden>"
 
 

@@ -39,11 +39,18 @@ class Record(SimpleNamespace):
 class FakeIdentity:
     """Serves the recorded records; a user 'glance' holds the roles in ``held``."""
 
-    def __init__(self, records, users=(), held=()):
+    def __init__(self, records, users=(), held=(), password=USER["password"]):
         self.records = records
         self.users = {name: Record(id=f"user-{name}", name=name) for name in users}
+        # What keystone holds for every existing user: a token request with it succeeds.
+        self.passwords = {user.id: password for user in self.users.values()}
         self.held = set(held)
         self.calls = []
+        self.token_requests = []
+
+    def token_for(self, auth_url, user_id, password, verify):
+        self.token_requests.append((auth_url, user_id))
+        return self.passwords.get(user_id) == password
 
     def services(self):
         return [Record(**s) for s in self.records["services"]]
@@ -85,10 +92,17 @@ def keystone(monkeypatch):
         state["identity"] = FakeIdentity(copy.deepcopy(LAB), **kwargs)
         return state["identity"]
 
+    # The admin connection's session: where the module asks for a user's token.
+    session = SimpleNamespace(
+        auth=SimpleNamespace(auth_url="http://198.18.0.10:5000/v3"), verify=True
+    )
     monkeypatch.setattr(
         keystone_registration.KeystoneRegistrationModule,
         "openstack_cloud_from_module",
-        lambda self: (openstack, SimpleNamespace(identity=state["identity"])),
+        lambda self: (openstack, SimpleNamespace(identity=state["identity"], session=session)),
+    )
+    monkeypatch.setattr(
+        keystone_registration, "_token_for", lambda *args: state["identity"].token_for(*args)
     )
     return install
 
@@ -152,3 +166,31 @@ def test_a_duplicate_service_fails_before_any_change(keystone, capsys):
     assert code == 1
     assert "2 services named 'glance'" in result["msg"]
     assert identity.calls == []
+
+
+def test_a_rotated_password_is_set_again_and_never_returned(keystone, capsys):
+    identity = keystone(
+        users=["glance"], held=[LAB["ids"]["role:admin"]], password="the-old-password"
+    )
+    code, result, out = run(capsys, user=USER)
+    assert code == 0 and result["changed"] is True
+    assert result["changes"] == ["set the password of user glance"]
+    assert identity.token_requests == [("http://198.18.0.10:5000/v3", "user-glance")]
+    assert [(c[0], c[2]) for c in identity.calls] == [
+        ("update_user", {"password": "s3cret-glance"})
+    ]
+    assert "s3cret-glance" not in out
+
+
+def test_check_mode_reports_a_rotated_password_and_sets_nothing(keystone, capsys):
+    identity = keystone(users=["glance"], held=[LAB["ids"]["role:admin"]], password="old")
+    code, result, _ = run(capsys, check_mode=True, user=USER)
+    assert code == 0 and result["changed"] is True
+    assert result["changes"] == ["set the password of user glance"]
+    assert identity.calls == []
+
+
+def test_a_new_user_needs_no_token_request(keystone, capsys):
+    identity = keystone()
+    run(capsys, user=USER)
+    assert identity.token_requests == []
