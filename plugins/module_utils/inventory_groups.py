@@ -15,7 +15,8 @@ import difflib
 _IMPLICIT = {"all", "ungrouped"}
 
 
-def _listed(hosts, limit=4):
+def hosts_phrase(hosts, limit=4):
+    """Hosts for a message: all of them sorted, or the first ``limit`` and how many more."""
     hosts = sorted(hosts)
     if len(hosts) <= limit:
         return ", ".join(hosts)
@@ -39,7 +40,7 @@ def group_problems(groups, deployed, reserved=None, extra=(), limits=None):
         hosts = groups.get(group) or []
         if len(hosts) > limit["max"]:
             problems.append(
-                f"site: the group {group} has {len(hosts)} hosts ({_listed(hosts)}), but DozenCloud "
+                f"site: the group {group} has {len(hosts)} hosts ({hosts_phrase(hosts)}), but DozenCloud "
                 f"deploys at most {limit['max']} there: {limit['why']}. Fix: keep "
                 f"{limit['max']} host{'s' if limit['max'] != 1 else ''} in {group}."
             )
@@ -47,7 +48,7 @@ def group_problems(groups, deployed, reserved=None, extra=(), limits=None):
         hosts = groups.get(group) or []
         if hosts and group not in used:
             problems.append(
-                f"site: the group {group} has hosts ({_listed(hosts)}), but this release of DozenCloud "
+                f"site: the group {group} has hosts ({hosts_phrase(hosts)}), but this release of DozenCloud "
                 f"does not deploy {component} yet, so they would get nothing from it. Fix: leave "
                 f"{group} out of the inventory until DozenCloud deploys {component}."
             )
@@ -59,7 +60,7 @@ def group_problems(groups, deployed, reserved=None, extra=(), limits=None):
         close = difflib.get_close_matches(group, names, n=1, cutoff=0.75)
         if close:
             problems.append(
-                f"site: the group {group} has hosts ({_listed(hosts)}), but no DozenCloud play uses "
+                f"site: the group {group} has hosts ({hosts_phrase(hosts)}), but no DozenCloud play uses "
                 f"it: did you mean {close[0]}? Fix: rename the group to {close[0]}, or list "
                 f"{group} in prechecks_extra_groups if a play of your own uses it."
             )

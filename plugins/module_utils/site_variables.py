@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.dozencloud.cloud.plugins.module_utils.inventory_groups import hosts_phrase
 
 # Option keys of an argument spec that Ansible's validator reads.
 _VALIDATOR_KEYS = {
@@ -183,13 +184,6 @@ def validate_value(name, option, value):
     return [str(error) for error in result.errors.messages] if result.error_messages else []
 
 
-def _hosts_phrase(hosts, limit=4):
-    hosts = sorted(hosts)
-    if len(hosts) <= limit:
-        return ", ".join(hosts)
-    return f"{', '.join(hosts[:limit])} and {len(hosts) - limit} more"
-
-
 def check_values(role_hosts, host_values, specs, skip=(), site_values=None):
     """Problems of the hosts' values for the roles they run, one message per distinct problem.
 
@@ -219,7 +213,7 @@ def check_values(role_hosts, host_values, specs, skip=(), site_values=None):
         roles = sorted(entry["roles"])
         option = specs[roles[0]]["options"][name]
         owners = entry["owners"]
-        who = "site" if "site" in owners and len(owners) == 1 else _hosts_phrase(owners - {"site"})
+        who = "site" if "site" in owners and len(owners) == 1 else hosts_phrase(owners - {"site"})
         if "site" in owners and len(owners) > 1:
             who = "site and " + who
         if error.startswith(name):
@@ -267,7 +261,7 @@ def unknown_variables(host_values, specs, extra=(), site="localhost"):
         close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
         hint = f"Did you mean {close[0]}? " if close else ""
         messages.append(
-            f"{_hosts_phrase(owners[name])}: {name} is set, but no DozenCloud role reads it, so it "
+            f"{hosts_phrase(owners[name])}: {name} is set, but no DozenCloud role reads it, so it "
             f"changes nothing. {hint}Fix: correct its name (each role's variables are in its "
             "meta/argument_specs.yml), or remove it."
         )

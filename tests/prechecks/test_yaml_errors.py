@@ -9,13 +9,12 @@ The broken files are written here, at run time, so that the repository's own
 YAML stays lintable.
 """
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import ANSIBLE_PLAYBOOK, PLAYBOOK, ROOT
+from conftest import PLAYBOOK, ROOT, run_playbook
 
 HOSTS = """---
 all:
@@ -81,18 +80,9 @@ def write_site(path, files):
 def test_unreadable_yaml_is_refused_with_its_file_and_line(tmp_path, case):
     files, fragments = CASES[case]
     site = write_site(tmp_path / "site", files)
-    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_CACHE_PLUGIN="memory")
-    proc = subprocess.run(
-        [ANSIBLE_PLAYBOOK, "-i", str(site), str(PLAYBOOK), "--tags", "prechecks_inventory"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0, out
+    run = run_playbook(["-i", str(site), str(PLAYBOOK), "--tags", "prechecks_inventory"], tmp_path)
+    out = run.output
+    assert run.returncode != 0, out
     for fragment in fragments:
         assert fragment.format(site=site) in out, out
     assert "changed=1" not in out and "PLAY [Check every host]" not in out, out
