@@ -5,19 +5,28 @@ whole life (verify.yml boots and checks it, the compute host restarts with
 its UEFI variable kept, verify.yml deletes it with its NVRAM), which leaves
 verify.yml's flavor and network for the rest; then foreign and untagged
 images find no host, and killed nova-compute is healed by systemd; an
-operator's image of the test image's name is refused and kept; and no secret
-is in the scenario's logs.
+operator's image of the test image's name is refused and kept; --check on the
+converged site changes nothing; a run killed between a configuration change
+and its restart is finished by the next run; changed passwords are taken at
+-vvv with no secret in the output or the run directory; and no secret is in
+the scenario's logs.
 """
 
+import datetime
 import json
 import os
 import pathlib
 import re
+import secrets as pysecrets
+import signal
 import subprocess
 import time
 import uuid
 
+import openstack
 import pytest
+import requests
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 EPHEMERAL = pathlib.Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"])
@@ -28,9 +37,12 @@ MARKER = re.compile(r"DOZENCLOUD-GUEST-MARKER [^\"\n]*")
 BIN = pathlib.Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
 
 
-@pytest.fixture(scope="module")
-def compute():
-    """The site's one compute, by its inventory name (nova's host name)."""
+# A host's line in the PLAY RECAP: name, changed, unreachable, failed.
+RECAP = re.compile(r"(?m)^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)")
+
+
+def group_host(group):
+    """The one host of an inventory group, by its inventory name."""
     inventory = subprocess.run(
         [BIN / "ansible-inventory", "-i", INVENTORY, "--list"],
         cwd=ROOT,
@@ -38,9 +50,20 @@ def compute():
         text=True,
         check=True,
     )
-    hosts = json.loads(inventory.stdout)["computes"]["hosts"]
+    hosts = json.loads(inventory.stdout)[group]["hosts"]
     assert len(hosts) == 1, hosts
     return hosts[0]
+
+
+@pytest.fixture(scope="module")
+def compute():
+    """The site's one compute, by its inventory name (nova's host name)."""
+    return group_host("computes")
+
+
+@pytest.fixture(scope="module")
+def controller():
+    return group_host("controllers")
 
 
 def playbook(name, *args):
@@ -188,6 +211,199 @@ def test_an_operators_image_of_the_test_images_name_is_refused_and_kept(cloud):
         cloud.image.delete_image(operator, ignore_missing=True)
 
 
+def recap(out):
+    return {host: tuple(map(int, rest)) for host, *rest in RECAP.findall(out)}
+
+
+def test_check_mode_on_the_converged_site_changes_nothing():
+    """--check after converge: no change, no failure (a pending migration would show)."""
+    proc, out = playbook("site.yml", "--check")
+    assert proc.returncode == 0, out[-6000:]
+    hosts = recap(out)
+    assert len(hosts) >= 2 and set(hosts.values()) == {(0, 0, 0)}, hosts
+
+
+def started_and_changed(host, unit, path):
+    """(when unit's main process started, when path last changed), epoch seconds."""
+    start = on(host, f"systemctl show --timestamp=us+utc -p ExecMainStartTimestamp --value {unit}")
+    stamp = datetime.datetime.strptime(start, "%a %Y-%m-%d %H:%M:%S.%f UTC")
+    mtime = float(on(host, f"date -r {path} +%s.%N"))
+    return stamp.replace(tzinfo=datetime.UTC).timestamp(), mtime
+
+
+def run_killed_after(task, *args):
+    """site.yml, killed (SIGKILL, its whole process group) as soon as ``task``
+    reports a change; returns its output up to then."""
+    argv = [BIN / "ansible-playbook", "-i", INVENTORY, ROOT / "playbooks" / "site.yml"]
+    argv += ["-e", f"@{EPHEMERAL / 'passwords.yml'}", *args]
+    log = EPHEMERAL / f"killed-{time.strftime('%H%M%S')}.log"
+    env = dict(os.environ, ANSIBLE_LOG_PATH=str(log), ANSIBLE_VERBOSITY="0", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines, in_task, killed = [], False, False
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("TASK ["):
+                in_task = f" : {task}]" in line
+            elif in_task and line.startswith("changed: ["):
+                os.killpg(proc.pid, signal.SIGKILL)
+                killed = True
+                break
+    finally:
+        if proc.poll() is None and not killed:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=120)
+    out = "".join(lines)
+    assert killed, f"{task} never reported a change:\n{out[-4000:]}"
+    return out
+
+
+def task_result(out, task):
+    """The first result line after ``task``'s header in ansible-playbook's output."""
+    after = out.split(f" : {task}]", 1)
+    assert len(after) == 2, f"no task {task!r} in the output"
+    return re.search(r"(?m)^(ok|changed|skipping|fatal): \[", after[1]).group(1)
+
+
+def test_a_run_killed_before_its_restart_is_finished_by_the_next(controller):
+    """A configuration change whose restart a killed run never made is applied next run.
+
+    An operator changes placement's configuration and runs the deploy; it is
+    killed just after placement.conf changed, before the handler restarted
+    placement-api. The next run finds the file unchanged; stale_services finds
+    placement-api older than it and restarts it.
+    """
+    change = ["-e", json.dumps({"placement_config_overrides": {"DEFAULT": {"debug": True}}})]
+    run_killed_after("Configure placement", *change)
+    conf = "/etc/placement/placement.conf"
+    assert re.search(r"(?m)^debug = [Tt]rue$", on(controller, f"cat {conf}"))
+    started, changed = started_and_changed(controller, "placement-api", conf)
+    assert started < changed, "the handler ran before the kill: placement-api is not stale"
+
+    proc, out = playbook("site.yml", *change)
+    assert proc.returncode == 0, out[-6000:]
+    assert task_result(out, "Configure placement") == "ok"
+    stale = "Restart placement if an interrupted run left it on its old configuration"
+    assert task_result(out, stale) == "changed", out[-6000:]
+    started, changed = started_and_changed(controller, "placement-api", conf)
+    assert started > changed
+    assert on(controller, "systemctl is-active placement-api") == "active"
+
+
+# Changed together, as an operator rotating credentials would: the admin's,
+# a service user's in keystone, a database account's and a RabbitMQ user's.
+ROTATED = (
+    "keystone_admin_password",
+    "nova_keystone_password",
+    "nova_database_password",
+    "nova_rabbitmq_password",
+    "glance_database_password",
+    "neutron_keystone_password",
+)
+
+
+def test_changed_passwords_are_taken_with_no_secret_in_a_vvv_run(secrets, controller, compute):
+    """Rotate six passwords in passwords.yml, re-run the deploy at -vvv through
+    `dozen`, and find none of the old or new values in its output or run directory;
+    then the services authenticate with the new ones and the old ones are refused."""
+    path = EPHEMERAL / "passwords.yml"
+    text = path.read_text()
+    new = {name: pysecrets.token_urlsafe(24) for name in ROTATED}
+    for name, value in new.items():
+        text, count = re.subn(rf"(?m)^{name}: .*$", f"{name}: '{value}'", text)
+        assert count == 1, name
+    path.write_text(text)
+
+    run_dir = EPHEMERAL / f"rotation-run-{time.strftime('%H%M%S')}"
+    argv = [BIN / "dozen", "deploy", "-i", INVENTORY, "-e", f"@{path}", "-vvv"]
+    argv += ["--run-dir", str(run_dir)]
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-6000:]
+    # -vvv, and the admin's change runs keystone's bootstrap, whose password
+    # once went through its environment.
+    assert "TASK [dozencloud.cloud.keystone : Bootstrap keystone]" in out
+    values = {f"old {n}": secrets[n] for n in ROTATED} | {f"new {n}": v for n, v in new.items()}
+    values |= {n: v for n, v in secrets.items() if isinstance(v, str) and n not in ROTATED}
+    leaks = [name for name, value in values.items() if value in out]
+    files = [p for p in run_dir.rglob("*") if p.is_file()]
+    assert len(files) > 100, len(files)
+    for file in files:
+        data = file.read_bytes()
+        leaks += [f"{name} in {file}" for name, value in values.items() if value.encode() in data]
+    assert not leaks, leaks
+
+    # Keystone: the admin's new password is taken, the old one refused.
+    def token(password):
+        body = {
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": {
+                        "user": {
+                            "name": "admin",
+                            "domain": {"name": "Default"},
+                            "password": password,
+                        }
+                    },
+                }
+            }
+        }
+        return requests.post(f"http://{VIP}:5000/v3/auth/tokens", json=body, timeout=30).status_code
+
+    assert token(new["keystone_admin_password"]) == 201
+    assert token(secrets["keystone_admin_password"]) == 401
+    # RabbitMQ takes the new password and refuses the old.
+    check = "rabbitmqctl -q authenticate_user nova '{}' >/dev/null 2>&1 && echo yes || echo no"
+    assert on(controller, check.format(new["nova_rabbitmq_password"])) == "yes"
+    assert on(controller, check.format(secrets["nova_rabbitmq_password"])) == "no"
+    # MariaDB likewise, through the VIP as the services connect.
+    login = f"mariadb -h {VIP} -u nova -p'{{}}' -e 'SELECT 1' nova >/dev/null 2>&1"
+    login += " && echo yes || echo no"
+    assert on(controller, login.format(new["nova_database_password"])) == "yes"
+    assert on(controller, login.format(secrets["nova_database_password"])) == "no"
+
+    # The services still authenticate: nova-conductor and the compute report in
+    # after the run (their database and RabbitMQ), through keystone's new admin.
+    since = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    admin = openstack.connect(
+        auth_url=f"http://{VIP}:5000/v3",
+        username="admin",
+        password=new["keystone_admin_password"],
+        project_name="admin",
+        user_domain_name="Default",
+        project_domain_name="Default",
+        region_name="RegionOne",
+        connect_retries=3,
+        status_code_retries=3,
+    )
+
+    def all_up():
+        services = list(admin.compute.services())
+        fresh = [
+            s
+            for s in services
+            if s.state == "up" and datetime.datetime.fromisoformat(s.updated_at.rstrip("Z")) > since
+        ]
+        return len(fresh) == len(services) >= 3 and services
+
+    services = wait_for("every nova service reporting after the rotation", all_up, timeout=180)
+    assert compute in {s.host for s in services}
+    # Each raises on a refused or failed call: glance reads its database, and
+    # neutron validates the token with its keystone user.
+    admin.image.get("/images").raise_for_status()
+    admin.network.get("/networks").raise_for_status()
+    admin.close()
+
+
 def test_no_secret_in_the_scenarios_logs_or_state(secrets):
     """Every secret of passwords.yml stays out of the logs and files molecule keeps.
 
@@ -195,6 +411,11 @@ def test_no_secret_in_the_scenarios_logs_or_state(secrets):
     directory; the operator's credentials hold the admin password by design.
     """
     values = {name: value for name, value in secrets.items() if isinstance(value, str)}
+    # And the values a test above rotated them to.
+    current = yaml.safe_load((EPHEMERAL / "passwords.yml").read_text())
+    values |= {
+        f"{n} (now)": v for n, v in current.items() if isinstance(v, str) and v != secrets.get(n)
+    }
     assert values
     allowed = {EPHEMERAL / "passwords.yml"}
     allowed |= set((EPHEMERAL / "credentials").rglob("*"))
