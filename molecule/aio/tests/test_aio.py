@@ -35,6 +35,8 @@ VIP = "198.18.0.10"
 # The marker line, in a console log or quoted in a task's message.
 MARKER = re.compile(r"DOZENCLOUD-GUEST-MARKER [^\"\n]*")
 BIN = pathlib.Path(os.environ.get("VIRTUAL_ENV", ROOT / ".venv")) / "bin"
+# The runs below are parsed: without the colour molecule forces on its own.
+PLAIN = {"ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1"}
 
 
 # A host's line in the PLAY RECAP: name, changed, unreachable, failed.
@@ -71,7 +73,7 @@ def playbook(name, *args):
     log = EPHEMERAL / f"{name}-{time.strftime('%H%M%S')}.log"
     argv = [BIN / "ansible-playbook", "-i", INVENTORY, ROOT / "playbooks" / name]
     argv += ["-e", f"@{EPHEMERAL / 'passwords.yml'}", *args]
-    env = dict(os.environ, ANSIBLE_LOG_PATH=str(log), ANSIBLE_VERBOSITY="0")
+    env = dict(os.environ, ANSIBLE_LOG_PATH=str(log), ANSIBLE_VERBOSITY="0", **PLAIN)
     proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
     return proc, proc.stdout + proc.stderr
 
@@ -238,6 +240,7 @@ def run_killed_after(task, *args):
     argv += ["-e", f"@{EPHEMERAL / 'passwords.yml'}", *args]
     log = EPHEMERAL / f"killed-{time.strftime('%H%M%S')}.log"
     env = dict(os.environ, ANSIBLE_LOG_PATH=str(log), ANSIBLE_VERBOSITY="0", PYTHONUNBUFFERED="1")
+    env.update(PLAIN)
     proc = subprocess.Popen(
         argv,
         cwd=ROOT,
@@ -325,7 +328,8 @@ def test_changed_passwords_are_taken_with_no_secret_in_a_vvv_run(secrets, contro
     run_dir = EPHEMERAL / f"rotation-run-{time.strftime('%H%M%S')}"
     argv = [BIN / "dozen", "deploy", "-i", INVENTORY, "-e", f"@{path}", "-vvv"]
     argv += ["--run-dir", str(run_dir)]
-    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
+    env = dict(os.environ, **PLAIN)
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-6000:]
     # -vvv, and the admin's change runs keystone's bootstrap, whose password
