@@ -2,6 +2,9 @@
 # Apache License 2.0 (see LICENSE)
 """Inventory filters: a site's groups against what DozenCloud's plays deploy."""
 
+from ansible_collections.dozencloud.cloud.plugins.module_utils.data_location import (
+    primary_problems,
+)
 from ansible_collections.dozencloud.cloud.plugins.module_utils.inventory_groups import (
     group_problems,
 )
@@ -15,6 +18,15 @@ def inventory_group_problems(groups, deployed, reserved=None, extra=None, limits
     )
 
 
+def primary_controller_problems(probes, primary, controllers):
+    """Problems of the primary controller against where the data is (module_utils/data_location.py)."""
+    plain = {str(host): dict(probe) if probe else None for host, probe in probes.items()}
+    return primary_problems(plain, str(primary), [str(host) for host in controllers])
+
+
 class FilterModule:
     def filters(self):
-        return {"inventory_group_problems": inventory_group_problems}
+        return {
+            "inventory_group_problems": inventory_group_problems,
+            "primary_controller_problems": primary_controller_problems,
+        }

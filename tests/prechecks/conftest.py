@@ -142,7 +142,9 @@ def record_facts(case_dir, out_dir):
 
     facts.yml names each host's fixture and firmware set, and what fixtures do
     not record: a KVM probe result (``kvm``) or another ``uname -m``
-    (``machine``, for an architecture DozenCloud does not know).
+    (``machine``, for an architecture DozenCloud does not know). ``data``
+    names a service_data result recorded on a lab controller
+    (tests/unit/fixtures/service_data), written as ``<host>.data.json``.
     """
     from ansible_collections.dozencloud.cloud.plugins.module_utils.host import gather_host_facts
 
@@ -168,6 +170,9 @@ def record_facts(case_dir, out_dir):
     for host, spec in specs.items():
         facts = gather_host_facts(CaseReader(spec))
         (out_dir / f"{host}.json").write_text(json.dumps(facts, indent=1))
+        if spec.get("data"):
+            data = ROOT / "tests" / "unit" / "fixtures" / "service_data" / f"{spec['data']}.json"
+            shutil.copyfile(data, out_dir / f"{host}.data.json")
 
 
 def run_playbook(args, tmp, secrets=()):
@@ -264,11 +269,15 @@ def fact_runs(tmp_path_factory):
         record_facts(HERE / "fact_cases" / case, facts)
         inventory = tmp / "sites" / case
         secrets = site_with_passwords(HERE / "fact_cases" / case / "inventory", inventory)
+        # A case may set extra vars of its own (extra_vars.yml), such as a
+        # limit the checks it is about would otherwise never get past.
+        extra = HERE / "fact_cases" / case / "extra_vars.yml"
         runs.submit(
             case,
             [
                 *("-i", str(inventory), str(RECORDED_PLAYBOOK)),
                 *("-e", "prechecks_gather_facts=false", "-e", f"recorded_facts_dir={facts}"),
+                *(("-e", f"@{extra}") if extra.is_file() else ()),
             ],
             secrets,
         )

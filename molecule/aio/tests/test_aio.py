@@ -6,7 +6,8 @@ its UEFI variable kept, verify.yml deletes it with its NVRAM), which leaves
 verify.yml's flavor and network for the rest; then foreign and untagged
 images find no host, and killed nova-compute is healed by systemd; an
 operator's image of the test image's name is refused and kept; --check on the
-converged site changes nothing; a run killed between a configuration change
+converged site changes nothing; a reordered controllers group is refused
+before any change; a run killed between a configuration change
 and its restart is finished by the next run; changed passwords are taken at
 -vvv with no secret in the output or the run directory; and no secret is in
 the scenario's logs.
@@ -299,6 +300,53 @@ def test_a_run_killed_before_its_restart_is_finished_by_the_next(controller):
     started, changed = started_and_changed(controller, "placement-api", conf)
     assert started > changed
     assert on(controller, "systemctl is-active placement-api") == "active"
+
+
+def prechecks_on(inventory, *args):
+    """playbooks/prechecks.yml on another inventory, as molecule's ansible.cfg runs it."""
+    argv = [BIN / "ansible-playbook", "-i", inventory, ROOT / "playbooks" / "prechecks.yml"]
+    argv += ["-e", f"@{EPHEMERAL / 'passwords.yml'}", *args]
+    env = dict(os.environ, ANSIBLE_VERBOSITY="0", **PLAIN)
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
+    return proc, proc.stdout + proc.stderr
+
+
+def test_a_reordered_controllers_group_is_refused_before_any_change(controller):
+    """The converged controller holds the site's data. An inventory that lists the
+    bare spare host first in controllers would make the spare the primary, and a
+    deploy would make the databases again there: the prechecks refuse it, naming
+    where the data is. Naming the primary passes them. Neither run changes a thing."""
+    source = pathlib.Path(INVENTORY)
+    inventory = yaml.safe_load(source.read_text())
+    spare = group_host("spare")
+    hosts = inventory["controllers"]["hosts"]
+    inventory["controllers"]["hosts"] = {spare: inventory["spare"]["hosts"][spare], **hosts}
+    del inventory["spare"]
+    # Beside molecule's inventory, so its group_vars apply; removed afterwards.
+    reordered = source.with_name("reordered-controllers.yml")
+    reordered.write_text(yaml.safe_dump(inventory))
+    # Two controllers get past the one-controller limit, which has its own test.
+    limit = ["-e", json.dumps({"_prechecks_controllers_limit": {"max": 2, "why": "this test"}})]
+    try:
+        proc, out = prechecks_on(reordered, *limit)
+        named, named_out = prechecks_on(
+            reordered, *limit, "-e", f"dozen_primary_controller={controller}"
+        )
+    finally:
+        reordered.unlink()
+    assert proc.returncode != 0, out[-4000:]
+    assert f"{spare} is the primary controller (dozen_primary_controller;" in out, out[-4000:]
+    assert (
+        f"(databases on {controller}; keystone keys on {controller}; "
+        f"ovn databases on {controller}; rabbitmq on {controller})"
+    ) in out
+    assert f"Fix: set dozen_primary_controller: {controller}" in out
+    assert named.returncode == 0, named_out[-4000:]
+    for run in (out, named_out):
+        hosts = recap(run)
+        assert {spare, controller} <= set(hosts), hosts
+        assert all(changed == 0 for changed, _, _ in hosts.values()), hosts
+    assert on(spare, "test -e /var/lib/mysql && echo yes || echo no") == "no"
 
 
 # Changed together, as an operator rotating credentials would: the admin's,

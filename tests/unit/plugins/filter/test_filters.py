@@ -44,6 +44,7 @@ def test_all_documented_filters_are_exported():
         "net_duplicate_addresses",
         "net_reserved",
         "inventory_group_problems",
+        "primary_controller_problems",
         "tempest_config",
         "tempest_test_lists",
         "to_ini",
