@@ -226,6 +226,26 @@ def test_check_mode_on_the_converged_site_changes_nothing():
     assert len(hosts) >= 2 and set(hosts.values()) == {(0, 0, 0)}, hosts
 
 
+def test_check_mode_shows_a_pending_migration_as_a_change(controller):
+    """A glance schema behind its code (its alembic rows gone) shows in --check
+    as the change a real run would make, not as a skipped command."""
+    query = "mariadb -N -e 'SELECT version_num FROM glance.alembic_version'"
+    heads = on(controller, query).split()
+    assert heads
+    on(controller, "mariadb -e 'DELETE FROM glance.alembic_version'")
+    try:
+        proc, out = playbook("site.yml", "--check", "--limit", f"{controller},localhost")
+    finally:
+        values = ", ".join(f"('{h}')" for h in heads)
+        on(controller, f'mariadb -e "INSERT INTO glance.alembic_version VALUES {values}"')
+    assert sorted(on(controller, query).split()) == sorted(heads)
+    assert proc.returncode == 0, out[-6000:]
+    assert task_result(out, "Report the glance migration a real run would make") == "changed"
+    assert "missing from the glance database: glance-manage db_sync would run." in out
+    assert all(head in out for head in heads)
+    assert task_result(out, "Migrate the glance database") == "skipping"
+
+
 def started_and_changed(host, unit, path):
     """(when unit's main process started, when path last changed), epoch seconds."""
     start = on(host, f"systemctl show --timestamp=us+utc -p ExecMainStartTimestamp --value {unit}")
