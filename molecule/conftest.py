@@ -17,12 +17,12 @@ def secrets():
     return yaml.safe_load((ephemeral / "passwords.yml").read_text())
 
 
-@pytest.fixture(scope="module")
-def cloud(secrets):
-    conn = openstack.connect(
+def connect_as_admin(password):
+    """An admin connection to the site's cloud through the VIP."""
+    return openstack.connect(
         auth_url=f"http://{VIP}:5000/v3",
         username="admin",
-        password=secrets["keystone_admin_password"],
+        password=password,
         project_name="admin",
         user_domain_name="Default",
         project_domain_name="Default",
@@ -33,5 +33,16 @@ def cloud(secrets):
         connect_retries=3,
         status_code_retries=3,
     )
+
+
+@pytest.fixture(scope="module")
+def admin_connection():
+    """connect_as_admin, for a test that changes the admin's password."""
+    return connect_as_admin
+
+
+@pytest.fixture(scope="module")
+def cloud(secrets):
+    conn = connect_as_admin(secrets["keystone_admin_password"])
     yield conn
     conn.close()

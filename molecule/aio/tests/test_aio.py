@@ -24,7 +24,6 @@ import subprocess
 import time
 import uuid
 
-import openstack
 import pytest
 import requests
 import yaml
@@ -69,12 +68,19 @@ def controller():
     return group_host("controllers")
 
 
-def playbook(name, *args):
-    """ansible-playbook as molecule runs it (its ansible.cfg and inventory)."""
-    log = EPHEMERAL / f"{name}-{time.strftime('%H%M%S')}.log"
-    argv = [BIN / "ansible-playbook", "-i", INVENTORY, ROOT / "playbooks" / name]
+def playbook_command(name, *args, inventory=INVENTORY, log="{name}"):
+    """(argv, env) of ansible-playbook as molecule runs it (its ansible.cfg), with
+    the site's secrets, plain output and a log in the ephemeral directory."""
+    log = EPHEMERAL / f"{log.format(name=name)}-{time.strftime('%H%M%S')}.log"
+    argv = [BIN / "ansible-playbook", "-i", inventory, ROOT / "playbooks" / name]
     argv += ["-e", f"@{EPHEMERAL / 'passwords.yml'}", *args]
     env = dict(os.environ, ANSIBLE_LOG_PATH=str(log), ANSIBLE_VERBOSITY="0", **PLAIN)
+    return argv, env
+
+
+def playbook(name, *args, inventory=INVENTORY):
+    """A playbook run to its end; returns it and its output."""
+    argv, env = playbook_command(name, *args, inventory=inventory)
     proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
     return proc, proc.stdout + proc.stderr
 
@@ -257,11 +263,9 @@ def started_and_changed(host, unit, path):
 def run_killed_after(task, *args):
     """site.yml, killed (SIGKILL, its whole process group) as soon as ``task``
     reports a change; returns its output up to then."""
-    argv = [BIN / "ansible-playbook", "-i", INVENTORY, ROOT / "playbooks" / "site.yml"]
-    argv += ["-e", f"@{EPHEMERAL / 'passwords.yml'}", *args]
-    log = EPHEMERAL / f"killed-{time.strftime('%H%M%S')}.log"
-    env = dict(os.environ, ANSIBLE_LOG_PATH=str(log), ANSIBLE_VERBOSITY="0", PYTHONUNBUFFERED="1")
-    env.update(PLAIN)
+    argv, env = playbook_command("site.yml", *args, log="killed")
+    # Each line as ansible-playbook prints it, to kill at the right one.
+    env["PYTHONUNBUFFERED"] = "1"
     proc = subprocess.Popen(
         argv,
         cwd=ROOT,
@@ -322,15 +326,6 @@ def test_a_run_killed_before_its_restart_is_finished_by_the_next(controller):
     assert on(controller, "systemctl is-active placement-api") == "active"
 
 
-def prechecks_on(inventory, *args):
-    """playbooks/prechecks.yml on another inventory, as molecule's ansible.cfg runs it."""
-    argv = [BIN / "ansible-playbook", "-i", inventory, ROOT / "playbooks" / "prechecks.yml"]
-    argv += ["-e", f"@{EPHEMERAL / 'passwords.yml'}", *args]
-    env = dict(os.environ, ANSIBLE_VERBOSITY="0", **PLAIN)
-    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
-    return proc, proc.stdout + proc.stderr
-
-
 def test_a_reordered_controllers_group_is_refused_before_any_change(controller):
     """The converged controller holds the site's data. An inventory that lists the
     bare spare host first in controllers would make the spare the primary, and a
@@ -349,10 +344,9 @@ def test_a_reordered_controllers_group_is_refused_before_any_change(controller):
     # Two controllers get past the one-controller limit, which has its own test.
     limit = ["-e", json.dumps({"_prechecks_controllers_limit": {"max": 2, "why": "this test"}})]
     try:
-        proc, out = prechecks_on(reordered, *limit)
-        named, named_out = prechecks_on(
-            reordered, *limit, "-e", f"dozen_primary_controller={controller}"
-        )
+        proc, out = playbook("prechecks.yml", *limit, inventory=reordered)
+        primary = ["-e", f"dozen_primary_controller={controller}"]
+        named, named_out = playbook("prechecks.yml", *limit, *primary, inventory=reordered)
     finally:
         reordered.unlink()
     assert proc.returncode != 0, out[-4000:]
@@ -382,7 +376,9 @@ ROTATED = (
 )
 
 
-def test_changed_passwords_are_taken_with_no_secret_in_a_vvv_run(secrets, controller, compute):
+def test_changed_passwords_are_taken_with_no_secret_in_a_vvv_run(
+    secrets, admin_connection, controller, compute
+):
     """Rotate six passwords in passwords.yml, re-run the deploy at -vvv through
     `dozen`, and find none of the old or new values in its output or run directory;
     then the services authenticate with the new ones and the old ones are refused."""
@@ -447,17 +443,7 @@ def test_changed_passwords_are_taken_with_no_secret_in_a_vvv_run(secrets, contro
     # The services still authenticate: nova-conductor and the compute report in
     # after the run (their database and RabbitMQ), through keystone's new admin.
     since = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-    admin = openstack.connect(
-        auth_url=f"http://{VIP}:5000/v3",
-        username="admin",
-        password=new["keystone_admin_password"],
-        project_name="admin",
-        user_domain_name="Default",
-        project_domain_name="Default",
-        region_name="RegionOne",
-        connect_retries=3,
-        status_code_retries=3,
-    )
+    admin = admin_connection(new["keystone_admin_password"])
 
     def all_up():
         services = list(admin.compute.services())
